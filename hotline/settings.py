@@ -1,0 +1,107 @@
+"""The one typed settings object, built once at the edge (CLI / server start) and passed down.
+
+Values come from ``HOTLINE_*`` environment variables and, optionally, a ``KEY=VALUE`` file named by
+``HOTLINE_CONFIG_FILE`` (or ``--config`` on the CLI). The ``dev`` profile has convenient defaults;
+``prod`` refuses default secrets and an implicit database.
+"""
+
+from __future__ import annotations
+
+import os
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET = "dev-insecure-secret"  # noqa: S105 - the marker that prod refuses
+DEFAULT_SQLITE_PATH = Path("var/hotline.sqlite3")
+
+
+class Profile(StrEnum):
+    """Deployment profile."""
+
+    DEV = "dev"
+    PROD = "prod"
+
+
+class SettingsError(ValueError):
+    """Settings are unusable for the chosen profile (raised with a message that names the fix)."""
+
+
+class Settings(BaseSettings):
+    """All configuration of one hotline12345 process."""
+
+    model_config = SettingsConfigDict(env_prefix="HOTLINE_", extra="ignore", frozen=True)
+
+    profile: Profile = Profile.DEV
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL; dev defaults to a SQLite file under ./var, prod requires it.",
+    )
+    secret_key: SecretStr = Field(default=SecretStr(DEV_SECRET), description="Signs API tokens.")
+    timezone: str = "Asia/Shanghai"
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(default=8000, ge=1, le=65535)
+    token_ttl_hours: int = Field(default=12, ge=1, le=24 * 30)
+    due_soon_hours: int = Field(default=24, ge=1, description="A ticket is 'due soon' within this window.")
+    max_text_length: int = Field(default=20_000, ge=100, description="Longest accepted ticket content.")
+    sql_echo: bool = False
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_prod(self) -> Settings:
+        if self.profile is Profile.PROD:
+            problems = []
+            if self.secret_key.get_secret_value() in ("", DEV_SECRET):
+                problems.append("HOTLINE_SECRET_KEY must be set to a private value in prod")
+            elif len(self.secret_key.get_secret_value()) < 16:
+                problems.append("HOTLINE_SECRET_KEY must be at least 16 characters in prod")
+            if not self.database_url:
+                problems.append("HOTLINE_DATABASE_URL must be set in prod (e.g. postgresql+psycopg://…)")
+            if problems:
+                raise SettingsError("; ".join(problems))
+        return self
+
+    @property
+    def effective_database_url(self) -> str:
+        """The database URL, with the dev default (a SQLite file) filled in."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{DEFAULT_SQLITE_PATH}"
+
+
+def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Settings:
+    """Build the settings from the environment, an optional ``KEY=VALUE`` file and explicit overrides.
+
+    Environment variables win over the file; explicit overrides win over both.
+    """
+    path = config_file or os.environ.get("HOTLINE_CONFIG_FILE")
+    file_values: dict[str, Any] = {}
+    if path:
+        file_values = _read_config_file(Path(path))
+    env_keys = {k[len("HOTLINE_"):].lower() for k in os.environ if k.startswith("HOTLINE_")}
+    merged = {k: v for k, v in file_values.items() if k not in env_keys}
+    merged.update(overrides)
+    try:
+        return Settings(**merged)
+    except SettingsError:
+        raise
+    except ValueError as exc:  # pydantic.ValidationError is a ValueError
+        raise SettingsError(str(exc)) from exc
+
+
+def _read_config_file(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise SettingsError(f"config file {path} does not exist")
+    values: dict[str, Any] = {}
+    for lineno, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if "=" not in line:
+            raise SettingsError(f"{path}:{lineno}: expected KEY=VALUE, got {raw!r}")
+        key, value = (part.strip() for part in line.split("=", 1))
+        key = key.lower().removeprefix("hotline_")
+        values[key] = value.strip('"').strip("'")
+    return values
