@@ -1,0 +1,100 @@
+"""The ``hotline`` command. Builds :class:`Settings` once and hands it to each sub-command."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from hotline.cli_calendar import calendar_group
+from hotline.cli_data import db_group, departments_group, tickets_group, users_group
+from hotline.settings import Settings, SettingsError, load_settings
+
+
+@click.group()
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), help="KEY=VALUE settings file.")
+@click.pass_context
+def cli(ctx: click.Context, config_file: str | None) -> None:
+    """hotline12345 — the 12345 government service hotline backend."""
+    try:
+        settings = load_settings(config_file)
+    except SettingsError as exc:
+        raise click.ClickException(f"invalid settings: {exc}") from None
+    ctx.obj = {"settings": settings}
+    if ctx.invoked_subcommand == "calendar":
+        calendar = _stored_calendar(settings)
+        if calendar is not None:
+            ctx.obj["calendar"] = calendar
+
+
+@cli.command()
+@click.option("--host", default=None, help="Bind address (default: settings.http_host).")
+@click.option("--port", type=int, default=None, help="Port (default: settings.http_port).")
+@click.pass_obj
+def serve(obj: dict[str, object], host: str | None, port: int | None) -> None:
+    """Run the API server (REST under /api/v1, OpenAPI at /docs)."""
+    import uvicorn
+
+    from hotline.wiring import build_app
+    from ticketing.db.migrate import upgrade
+
+    settings = _settings(obj)
+    if settings.profile.value == "dev":
+        upgrade(settings.effective_database_url)
+    app = build_app(settings)
+    uvicorn.run(app, host=host or settings.http_host, port=port or settings.http_port, log_level="info")
+
+
+@cli.command()
+@click.option("--keep-serving", is_flag=True, help="Leave the API server running after the walk-through.")
+@click.option("--port", type=int, default=0, help="Port for the demo API server (0 = any free port).")
+@click.pass_obj
+def demo(obj: dict[str, object], keep_serving: bool, port: int) -> None:
+    """Fresh SQLite database, seeded departments, API server, and one ticket's life through the API."""
+    from hotline.demo import run_demo
+
+    run_demo(_settings(obj), keep_serving=keep_serving, port=port)
+
+
+cli.add_command(calendar_group)
+cli.add_command(db_group)
+cli.add_command(users_group)
+cli.add_command(departments_group)
+cli.add_command(tickets_group)
+
+
+def _settings(obj: dict[str, object]) -> Settings:
+    settings = obj["settings"]
+    assert isinstance(settings, Settings)
+    return settings
+
+
+def _stored_calendar(settings: Settings) -> object | None:
+    """The calendar with database overrides, when a migrated database is there; else ``None``."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from ticketing.db.engine import make_engine
+    from ticketing.db.engine import make_sessionmaker as sessions
+    from ticketing.services.calendar_store import load_calendar
+
+    url = settings.effective_database_url
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+        return None
+    engine = make_engine(url)
+    try:
+        with sessions(engine)() as session:
+            return load_calendar(session)
+    except SQLAlchemyError:
+        return None
+    finally:
+        engine.dispose()
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="hotline")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

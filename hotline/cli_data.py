@@ -1,0 +1,202 @@
+"""``hotline db|users|departments|tickets`` commands: the database side of the CLI."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+
+import click
+from sqlalchemy.orm import Session
+
+from hotline.settings import Settings
+from ticketing.errors import TicketingError
+
+
+def _settings() -> Settings:
+    obj = click.get_current_context().obj
+    settings = obj["settings"] if isinstance(obj, dict) else None
+    assert isinstance(settings, Settings)
+    return settings
+
+
+@contextmanager
+def _session() -> Iterator[Session]:
+    from ticketing.db.engine import make_engine, make_sessionmaker
+
+    engine = make_engine(_settings().effective_database_url)
+    try:
+        with make_sessionmaker(engine).begin() as session:
+            yield session
+    except TicketingError as exc:
+        raise click.ClickException(f"{exc.error_id}: {exc.message}") from None
+    finally:
+        engine.dispose()
+
+
+@click.group("db")
+def db_group() -> None:
+    """Database schema and demo data."""
+
+
+@db_group.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Apply the Alembic migrations (creates the SQLite file in dev)."""
+    from ticketing.db.migrate import upgrade
+
+    url = _settings().effective_database_url
+    upgrade(url, revision)
+    click.echo(f"database at revision {revision}: {_redact(url)}")
+
+
+@db_group.command("seed-demo")
+def db_seed_demo() -> None:
+    """Load the demo departments (idempotent)."""
+    from ticketing.services.seed import seed_demo_departments
+
+    with _session() as session:
+        added = seed_demo_departments(session)
+    click.echo(f"{added} demo departments added")
+
+
+@click.group("users")
+def users_group() -> None:
+    """Accounts of agents, departments, supervisors and admins."""
+
+
+@users_group.command("create")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice(["agent", "department", "supervisor", "admin"]))
+@click.option("--department", default=None, help="Unit code (department users only).")
+@click.option("--display-name", default=None)
+@click.password_option(envvar="HOTLINE_NEW_USER_PASSWORD")
+def users_create(
+    username: str, role: str, department: str | None, display_name: str | None, password: str
+) -> None:
+    """Create an account; the password is prompted for (or HOTLINE_NEW_USER_PASSWORD)."""
+    from pydantic import ValidationError
+
+    from ticketing.schemas import UserCreate
+    from ticketing.services.actor import Actor
+    from ticketing.services.users import UserService
+
+    try:
+        data = UserCreate(
+            username=username,
+            role=role,  # type: ignore[arg-type]
+            department=department,
+            display_name=display_name or username,
+            password=password,
+        )
+    except ValidationError as exc:
+        raise click.ClickException(_first_problem(exc)) from None
+    with _session() as session:
+        user = UserService(session).create(data, Actor.system())
+        click.echo(f"created {user.role} {user.username} ({user.id})")
+
+
+@users_group.command("list")
+def users_list() -> None:
+    """List accounts."""
+    from ticketing.services.users import UserService
+
+    with _session() as session:
+        for user in UserService(session).list():
+            click.echo(f"{user.username:20} {user.role:11} {'active' if user.active else 'disabled'}")
+
+
+@click.group("departments")
+def departments_group() -> None:
+    """Responsible units."""
+
+
+@departments_group.command("list")
+def departments_list() -> None:
+    """List active units."""
+    from ticketing.services.departments import DepartmentService
+
+    with _session() as session:
+        for d in DepartmentService(session).list():
+            click.echo(f"{d.code:24} {d.level:9} {d.name}")
+
+
+@click.group("tickets")
+def tickets_group() -> None:
+    """Work orders."""
+
+
+@tickets_group.command("export")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), default="-")
+@click.option("--status", multiple=True, help="Only these statuses (repeatable).")
+@click.option("--category", multiple=True, help="Only these categories (repeatable).")
+@click.option("--from", "created_from", default=None, help="Created on/after this date (YYYY-MM-DD).")
+@click.option("--to", "created_to", default=None, help="Created before this date (YYYY-MM-DD).")
+@click.option("--progress/--no-progress", default=None, help="Progress bar (default: when writing a file).")
+def tickets_export(
+    fmt: str,
+    output: str,
+    status: tuple[str, ...],
+    category: tuple[str, ...],
+    created_from: str | None,
+    created_to: str | None,
+    progress: bool | None,
+) -> None:
+    """Export tickets with caller identity (the export is audited)."""
+    from pydantic import ValidationError
+    from tqdm import tqdm
+
+    from ticketing.db.models import AuditRecord
+    from ticketing.schemas import TicketQuery
+    from ticketing.services.clock import utcnow
+    from ticketing.services.export import count_for_export, iter_export_rows, write_export
+
+    try:
+        query = TicketQuery(
+            status=list(status),  # type: ignore[arg-type]
+            category=list(category),  # type: ignore[arg-type]
+            created_from=_day_start(created_from),
+            created_to=_day_start(created_to),
+        )
+    except ValidationError as exc:
+        raise click.ClickException(_first_problem(exc)) from None
+    show = progress if progress is not None else output != "-"
+    with _session() as session:
+        total = count_for_export(session, query)
+        bar = tqdm(total=total, unit="ticket", disable=not show, file=sys.stderr)
+        with click.open_file(output, "w", encoding="utf-8", newline="") as out:
+            written = write_export(iter_export_rows(session, query), out, fmt, on_row=lambda: bar.update())
+        bar.close()
+        session.add(AuditRecord(at=utcnow(), user_id=None, ticket_id=None, what="export",
+                                detail=f"cli:{fmt}:{written} tickets"))
+    if output != "-":
+        click.echo(f"exported {written} tickets to {output}", err=True)
+
+
+def _day_start(value: str | None) -> object:
+    if value is None:
+        return None
+    from datetime import datetime, time
+    from zoneinfo import ZoneInfo
+
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
+    return datetime.combine(day, time(0), tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+def _first_problem(exc: object) -> str:
+    errors = getattr(exc, "errors", lambda: [])()
+    if errors:
+        first = errors[0]
+        return f"{'.'.join(str(p) for p in first.get('loc', ()))}: {first.get('msg')}"
+    return str(exc)
+
+
+def _redact(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)

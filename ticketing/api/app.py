@@ -1,0 +1,32 @@
+"""Build the FastAPI application for a given :class:`~ticketing.api.context.ApiContext`."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI
+
+from ticketing.api.context import ApiContext
+from ticketing.api.errors import install_error_handlers
+from ticketing.api.routes import accounts, calendar, departments, tickets
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(ctx: ApiContext, *, title: str = "hotline12345") -> FastAPI:
+    """The REST API under ``/api/v1`` with OpenAPI docs at ``/docs``."""
+    app = FastAPI(
+        title=title,
+        version="0.1.0",
+        description="12345 政务服务便民热线 — work orders, departments and working-day deadlines.",
+    )
+    app.state.ctx = ctx
+    install_error_handlers(app)
+    api = APIRouter(prefix=API_PREFIX)
+    for module in (accounts, tickets, departments, calendar):
+        api.include_router(module.router)
+    app.include_router(api)
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

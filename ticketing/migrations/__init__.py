@@ -1,0 +1,1 @@
+"""Alembic migrations of the ticketing schema; run with ``hotline db upgrade``."""
