@@ -85,7 +85,7 @@ def users_create(
     try:
         data = UserCreate(
             username=username,
-            role=role,  # type: ignore[arg-type]
+            role=role,
             department=department,
             display_name=display_name or username,
             password=password,
@@ -155,8 +155,8 @@ def tickets_export(
 
     try:
         query = TicketQuery(
-            status=list(status),  # type: ignore[arg-type]
-            category=list(category),  # type: ignore[arg-type]
+            status=list(status),
+            category=list(category),
             created_from=_day_start(created_from),
             created_to=_day_start(created_to),
         )
@@ -166,13 +166,24 @@ def tickets_export(
     with _session() as session:
         total = count_for_export(session, query)
         bar = tqdm(total=total, unit="ticket", disable=not show, file=sys.stderr)
-        with click.open_file(output, "w", encoding="utf-8", newline="") as out:
-            written = write_export(iter_export_rows(session, query), out, fmt, on_row=lambda: bar.update())
+        with click.open_file(output, "w", encoding="utf-8") as out:
+            written = write_export(iter_export_rows(session, query), out, fmt, on_row=lambda: _tick(bar))
         bar.close()
-        session.add(AuditRecord(at=utcnow(), user_id=None, ticket_id=None, what="export",
-                                detail=f"cli:{fmt}:{written} tickets"))
+        session.add(
+            AuditRecord(
+                at=utcnow(),
+                user_id=None,
+                ticket_id=None,
+                what="export",
+                detail=f"cli:{fmt}:{written} tickets",
+            )
+        )
     if output != "-":
         click.echo(f"exported {written} tickets to {output}", err=True)
+
+
+def _tick(bar: object) -> None:
+    bar.update()  # type: ignore[attr-defined]
 
 
 def _day_start(value: str | None) -> object:
@@ -189,10 +200,12 @@ def _day_start(value: str | None) -> object:
 
 
 def _first_problem(exc: object) -> str:
-    errors = getattr(exc, "errors", lambda: [])()
+    errors: list[dict[str, object]] = getattr(exc, "errors", list)()
     if errors:
         first = errors[0]
-        return f"{'.'.join(str(p) for p in first.get('loc', ()))}: {first.get('msg')}"
+        loc = first.get("loc", ())
+        where = ".".join(str(p) for p in loc) if isinstance(loc, tuple) else str(loc)
+        return f"{where}: {first.get('msg')}"
     return str(exc)
 
 

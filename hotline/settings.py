@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEV_SECRET = "dev-insecure-secret"  # noqa: S105 - the marker that prod refuses
+DEV_SECRET = "dev-insecure-secret"
 DEFAULT_SQLITE_PATH = Path("var/hotline.sqlite3")
 
 
@@ -80,7 +80,7 @@ def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Se
     file_values: dict[str, Any] = {}
     if path:
         file_values = _read_config_file(Path(path))
-    env_keys = {k[len("HOTLINE_"):].lower() for k in os.environ if k.startswith("HOTLINE_")}
+    env_keys = {k[len("HOTLINE_") :].lower() for k in os.environ if k.startswith("HOTLINE_")}
     merged = {k: v for k, v in file_values.items() if k not in env_keys}
     merged.update(overrides)
     try:

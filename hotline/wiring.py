@@ -21,7 +21,5 @@ def build_engine(settings: Settings) -> Engine:
 def build_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     """The full web application (REST API today; desktops and websockets join it later)."""
     engine = engine or build_engine(settings)
-    ctx = ApiContext(
-        sessions=make_sessionmaker(engine), token_ttl=timedelta(hours=settings.token_ttl_hours)
-    )
+    ctx = ApiContext(sessions=make_sessionmaker(engine), token_ttl=timedelta(hours=settings.token_ttl_hours))
     return create_app(ctx)

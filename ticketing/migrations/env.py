@@ -16,13 +16,11 @@ if context.is_offline_mode():
     with context.begin_transaction():
         context.run_migrations()
 else:
-    connectable = config.attributes.get("connection") or create_engine(url)
-    if hasattr(connectable, "connect"):
-        with connectable.connect() as connection:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
             context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True)
             with context.begin_transaction():
                 context.run_migrations()
-    else:
-        context.configure(connection=connectable, target_metadata=Base.metadata, render_as_batch=True)
-        with context.begin_transaction():
-            context.run_migrations()
+    finally:
+        engine.dispose()

@@ -51,9 +51,9 @@ class ActionService:
                 expected_version=request.expected_version,
                 current_version=ticket.version,
             )
-        if actor.role is Role.DEPARTMENT and action in _LEAD_UNIT_ACTIONS:
-            if ticket.lead_department_id != actor.department_id:
-                raise PermissionDenied("only the lead unit may do this", action=action.value)
+        lead_only = actor.role is Role.DEPARTMENT and action in _LEAD_UNIT_ACTIONS
+        if lead_only and ticket.lead_department_id != actor.department_id:
+            raise PermissionDenied("only the lead unit may do this", action=action.value)
         lead, co = self._units(action, request)
         result = request.result_satisfaction or request.satisfaction
         transition = apply(
@@ -164,7 +164,9 @@ class ActionService:
             self._require_future(request.new_due_date, now, "new_due_date")
             new_due = _end_of_day_utc(request.new_due_date)
             if ticket.due_at is not None and new_due <= ticket.due_at:
-                raise InvalidInput("the new due date must be later than the current one", field="new_due_date")
+                raise InvalidInput(
+                    "the new due date must be later than the current one", field="new_due_date"
+                )
             payload.update(old_due_at=ticket.due_at.isoformat() if ticket.due_at else None)
             ticket.due_at = new_due
             ticket.due_provisional = False

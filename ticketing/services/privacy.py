@@ -22,7 +22,7 @@ from ticketing.schemas import CallerOut
 from ticketing.services.actor import Actor
 
 
-def restrict_to_visible(stmt: Select[tuple[Ticket]], actor: Actor) -> Select[tuple[Ticket]]:
+def restrict_to_visible(stmt: Select[Ticket], actor: Actor) -> Select[Ticket]:
     """Limit a ticket query to what ``actor`` may see."""
     if actor.role is not Role.DEPARTMENT:
         return stmt
@@ -75,15 +75,27 @@ def audit_identity_read(session: Session, ticket: Ticket, actor: Actor, now: dat
     """Record that ``actor`` saw the caller identity of ``ticket``."""
     if ticket.caller_name or ticket.caller_phone or ticket.caller_address:
         session.add(
-            AuditRecord(at=now, user_id=actor.user_id, ticket_id=ticket.id, what="caller_identity",
-                        detail=f"{actor.role.value}:{actor.username}")
+            AuditRecord(
+                at=now,
+                user_id=actor.user_id,
+                ticket_id=ticket.id,
+                what="caller_identity",
+                detail=f"{actor.role.value}:{actor.username}",
+            )
         )
 
 
 def audit_caller_search(session: Session, phone: str, actor: Actor, now: datetime) -> None:
     """Record that ``actor`` searched tickets by a caller's phone number."""
-    session.add(AuditRecord(at=now, user_id=actor.user_id, ticket_id=None, what="caller_search",
-                            detail=f"{actor.role.value}:{actor.username}:{phone}"))
+    session.add(
+        AuditRecord(
+            at=now,
+            user_id=actor.user_id,
+            ticket_id=None,
+            what="caller_search",
+            detail=f"{actor.role.value}:{actor.username}:{phone}",
+        )
+    )
 
 
 def _mask_name(name: str | None) -> str | None:

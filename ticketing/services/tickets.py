@@ -11,8 +11,15 @@ from sqlalchemy.orm import Session, selectinload
 
 from ticketing.db.models import Department, Ticket, TicketAssignment, TicketEvent, User
 from ticketing.errors import InvalidInput, NotFound, PermissionDenied
-from ticketing.lifecycle import OPEN_STATUSES, Action, Role, Status, TicketFacts, allowed_actions
-from ticketing.lifecycle import HandlingKind
+from ticketing.lifecycle import (
+    OPEN_STATUSES,
+    Action,
+    HandlingKind,
+    Role,
+    Status,
+    TicketFacts,
+    allowed_actions,
+)
 from ticketing.schemas import AssignmentOut, EventOut, Page, TicketCreate, TicketOut, TicketQuery
 from ticketing.services import privacy
 from ticketing.services.actor import Actor
@@ -115,7 +122,7 @@ class TicketService:
             privacy.audit_identity_read(self._session, ticket, actor, self._now())
         return self.to_out(ticket, actor, full=True)
 
-    def list(self, query: TicketQuery, actor: Actor) -> Page[TicketOut]:
+    def find(self, query: TicketQuery, actor: Actor) -> Page[TicketOut]:
         """A page of tickets matching ``query`` that ``actor`` may see, newest first."""
         stmt = privacy.restrict_to_visible(self.filtered(query), actor)
         if query.caller_phone:
@@ -136,7 +143,7 @@ class TicketService:
             page_size=query.page_size,
         )
 
-    def filtered(self, query: TicketQuery) -> Select[tuple[Ticket]]:
+    def filtered(self, query: TicketQuery) -> Select[Ticket]:
         """The ``SELECT`` for ``query``'s filters (no visibility, order or paging)."""
         stmt = select(Ticket)
         if query.status:
@@ -163,7 +170,9 @@ class TicketService:
         if query.overdue is True:
             stmt = stmt.where(Ticket.status.in_(open_values), Ticket.due_at < now)
         elif query.overdue is False:
-            stmt = stmt.where((Ticket.due_at.is_(None)) | (Ticket.due_at >= now) | Ticket.status.not_in(open_values))
+            stmt = stmt.where(
+                (Ticket.due_at.is_(None)) | (Ticket.due_at >= now) | Ticket.status.not_in(open_values)
+            )
         if query.due_within_hours:
             stmt = stmt.where(
                 Ticket.status.in_(open_values),
@@ -206,12 +215,12 @@ class TicketService:
             id=ticket.id,
             number=ticket.number,
             version=ticket.version,
-            channel=ticket.channel,  # type: ignore[arg-type]
+            channel=ticket.channel,
             status=status,
             status_label=status.label_zh,
-            category=ticket.category,  # type: ignore[arg-type]
+            category=ticket.category,
             category_label=_category_label(ticket.category),
-            urgency=ticket.urgency,  # type: ignore[arg-type]
+            urgency=ticket.urgency,
             title=ticket.title,
             content=ticket.content,
             summary=ticket.summary,
@@ -227,7 +236,7 @@ class TicketService:
             due_at=ticket.due_at,
             due_provisional=ticket.due_provisional,
             overdue=bool(status.is_open and ticket.due_at is not None and ticket.due_at < now),
-            satisfaction=ticket.satisfaction,  # type: ignore[arg-type]
+            satisfaction=ticket.satisfaction,
             call_id=ticket.call_id,
             draft_id=ticket.draft_id,
             assignments=[
@@ -251,7 +260,9 @@ class TicketService:
     def _departments(self, ids: set[uuid.UUID]) -> dict[uuid.UUID, Department]:
         if not ids:
             return {}
-        rows: Sequence[Department] = self._session.scalars(select(Department).where(Department.id.in_(ids))).all()
+        rows: Sequence[Department] = self._session.scalars(
+            select(Department).where(Department.id.in_(ids))
+        ).all()
         return {d.id: d for d in rows}
 
 

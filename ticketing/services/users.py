@@ -101,7 +101,9 @@ class UserService:
         user = self._session.get(User, row.user_id)
         if user is None or not user.active:
             raise AuthenticationRequired("account disabled")
-        return Actor(user_id=user.id, username=user.username, role=Role(user.role), department_id=user.department_id)
+        return Actor(
+            user_id=user.id, username=user.username, role=Role(user.role), department_id=user.department_id
+        )
 
 
 def _token_hash(token: str) -> str:

@@ -24,7 +24,9 @@ def _out(department: Department) -> DepartmentOut:
 
 
 @router.get("")
-def list_departments(ctx: Context, _actor: CurrentActor, include_inactive: bool = False) -> list[DepartmentOut]:
+def list_departments(
+    ctx: Context, _actor: CurrentActor, include_inactive: bool = False
+) -> list[DepartmentOut]:
     """All units, by code."""
     with ctx.unit_of_work() as session:
         return [_out(d) for d in DepartmentService(session).list(include_inactive=include_inactive)]

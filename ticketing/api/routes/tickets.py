@@ -25,10 +25,12 @@ def create_ticket(body: TicketCreate, ctx: Context, actor: CurrentActor) -> Tick
 
 
 @router.get("")
-def list_tickets(ctx: Context, actor: CurrentActor, query: Annotated[TicketQuery, Query()]) -> Page[TicketOut]:
+def list_tickets(
+    ctx: Context, actor: CurrentActor, query: Annotated[TicketQuery, Query()]
+) -> Page[TicketOut]:
     """Tickets visible to the caller, filtered and paginated; caller identities masked."""
     with ctx.unit_of_work() as session:
-        return TicketService(session, now=ctx.now).list(query, actor)
+        return TicketService(session, now=ctx.now).find(query, actor)
 
 
 @router.get("/{ref}")
@@ -48,7 +50,9 @@ def ticket_events(ref: str, ctx: Context, actor: CurrentActor) -> list[EventOut]
 def _action_route(action: Action) -> None:
     def perform(ref: str, body: ActionRequest, ctx: Context, actor: CurrentActor) -> TicketOut:
         with ctx.unit_of_work() as session:
-            ticket = ActionService(session, ctx.calendar(session), now=ctx.now).perform(ref, action, body, actor)
+            ticket = ActionService(session, ctx.calendar(session), now=ctx.now).perform(
+                ref, action, body, actor
+            )
             return TicketService(session, now=ctx.now).to_out(ticket, actor, full=False)
 
     perform.__name__ = f"{action.value}_ticket"
