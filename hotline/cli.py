@@ -7,7 +7,13 @@ from pathlib import Path
 import click
 
 from hotline.cli_calendar import calendar_group
-from hotline.cli_data import db_group, departments_group, tickets_group, users_group
+from hotline.cli_data import (
+    calendar_load_overrides,
+    db_group,
+    departments_group,
+    tickets_group,
+    users_group,
+)
 from hotline.settings import Settings, SettingsError, load_settings
 
 
@@ -56,6 +62,7 @@ def demo(obj: dict[str, object], keep_serving: bool, port: int) -> None:
     run_demo(_settings(obj), keep_serving=keep_serving, port=port)
 
 
+calendar_group.add_command(calendar_load_overrides)
 cli.add_command(calendar_group)
 cli.add_command(db_group)
 cli.add_command(users_group)

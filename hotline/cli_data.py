@@ -213,3 +213,38 @@ def _redact(url: str) -> str:
     from sqlalchemy.engine import make_url
 
     return make_url(url).render_as_string(hide_password=True)
+
+
+@click.command("load-overrides")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--confirm-year", type=int, default=None, help="Mark this year's official notice as loaded.")
+def calendar_load_overrides(path: str, confirm_year: int | None) -> None:
+    """Load holiday/workday overrides from a CSV file of ``YYYY-MM-DD,holiday|workday[,note]`` lines.
+
+    Afterwards every open ticket whose deadline was provisional is recomputed.
+    """
+    import csv
+
+    from ticketing.services.calendar_store import (
+        load_calendar,
+        recompute_provisional_deadlines,
+        save_overrides,
+    )
+
+    days: list[tuple[date, bool, str | None]] = []
+    with open(path, encoding="utf-8") as handle:
+        for lineno, row in enumerate(csv.reader(handle), start=1):
+            if not row or row[0].strip().startswith("#"):
+                continue
+            try:
+                day = date.fromisoformat(row[0].strip())
+                kind = row[1].strip().lower()
+            except (ValueError, IndexError):
+                raise click.ClickException(f"{path}:{lineno}: expected YYYY-MM-DD,holiday|workday") from None
+            if kind not in ("holiday", "workday"):
+                raise click.ClickException(f"{path}:{lineno}: kind must be holiday or workday, not {kind!r}")
+            days.append((day, kind == "workday", row[2].strip() if len(row) > 2 else None))
+    with _session() as session:
+        written = save_overrides(session, days, confirm_year=confirm_year)
+        recomputed = recompute_provisional_deadlines(session, load_calendar(session))
+    click.echo(f"{written} override days stored; {recomputed} provisional deadlines recomputed")
