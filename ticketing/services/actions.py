@@ -71,10 +71,10 @@ class ActionService:
         )
         now = self._now()
         payload = self._effects(ticket, transition, request, lead, co, now)
-        if transition.before.extension_pending and not transition.after.extension_pending:
-            if action not in (Action.APPROVE_EXTENSION, Action.DENY_EXTENSION):
-                # A reply or re-dispatch ends the pending 延期 request; keep that in the history.
-                payload["extension_request_withdrawn"] = True
+        ended = transition.before.extension_pending and not transition.after.extension_pending
+        if ended and action not in (Action.APPROVE_EXTENSION, Action.DENY_EXTENSION):
+            # A reply or re-dispatch ends the pending 延期 request; keep that in the history.
+            payload["extension_request_withdrawn"] = True
         ticket.status = transition.to_status.value
         ticket.extension_pending = transition.after.extension_pending
         ticket.handling_kind = transition.after.handling_kind.value
