@@ -10,8 +10,10 @@ import os
 import socket
 import threading
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import click
 import httpx
@@ -28,6 +30,7 @@ from ticketing.services.seed import seed_demo_departments
 from ticketing.services.users import UserService
 
 DEMO_DB = Path("var/demo.sqlite3")
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 DEMO_PASSWORD = "demo-password-12345"
 DEMO_USERS = (
     ("admin", Role.ADMIN, None, "系统管理员"),
@@ -132,10 +135,9 @@ def _walk_through(http: httpx.Client) -> None:
         f"/tickets/{number}/dispatch",
         {"lead_department": "city.housing", "co_departments": ["city.urban"]},
     )
-    _show(
-        ticket,
-        f"due {ticket['due_at']} (投诉: 5 working days){' provisional' if ticket['due_provisional'] else ''}",
-    )
+    due = datetime.fromisoformat(ticket["due_at"]).astimezone(SHANGHAI)
+    provisional = " (provisional calendar)" if ticket["due_provisional"] else ""
+    _show(ticket, f"due {due:%Y-%m-%d %H:%M} Asia/Shanghai — 投诉: 5 working days{provisional}")
 
     _step("3. The department's view: it sees its ticket, never the confidential caller (R-PRIV)")
     seen = call("housing01", "GET", f"/tickets/{number}")
