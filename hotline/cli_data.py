@@ -232,7 +232,7 @@ def calendar_load_overrides(path: str, confirm_year: int | None) -> None:
     )
 
     days: list[tuple[date, bool, str | None]] = []
-    with open(path, encoding="utf-8") as handle:
+    with open(path, encoding="utf-8-sig", newline="") as handle:  # spreadsheet CSVs carry a BOM
         for lineno, row in enumerate(csv.reader(handle), start=1):
             if not row or row[0].strip().startswith("#"):
                 continue

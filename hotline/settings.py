@@ -12,7 +12,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET = "dev-insecure-secret"
@@ -85,10 +85,21 @@ def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Se
     merged.update(overrides)
     try:
         return Settings(**merged)
-    except SettingsError:
-        raise
-    except ValueError as exc:  # pydantic.ValidationError is a ValueError
-        raise SettingsError(str(exc)) from exc
+    except ValidationError as exc:
+        raise SettingsError(_describe(exc)) from None
+
+
+def _describe(exc: ValidationError) -> str:
+    """The problems, each naming its ``HOTLINE_*`` variable, and never echoing a value (secrets!)."""
+    problems = []
+    for error in exc.errors(include_input=False, include_url=False):
+        cause = error.get("ctx", {}).get("error")
+        if isinstance(cause, SettingsError):
+            problems.append(str(cause))
+        else:
+            field = ".".join(str(part) for part in error["loc"])
+            problems.append(f"HOTLINE_{field.upper()}: {error['msg']}")
+    return "; ".join(problems)
 
 
 def _read_config_file(path: Path) -> dict[str, Any]:

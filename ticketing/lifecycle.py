@@ -19,6 +19,8 @@ Paths (seed rules in brackets)::
               registered (直办 tickets go back to the desk); archive (review) ──▶ archived  [R-CB, R-REDO]
     request_extension / approve_extension / deny_extension (延期) while in_progress or promised
     urge (催办) / supervise (督办): any open state, status unchanged                   [R-SUP]
+    recall (收回): a leader takes a dispatched/in-progress matter back from a unit that does not act,
+              for a new instruction (批办) and re-dispatch                              [R-SUP, R-FIRST]
 """
 
 from __future__ import annotations
@@ -104,6 +106,7 @@ class Action(StrEnum):
     ARCHIVE = "archive"  # 归档 after review (no further handling needed)
     URGE = "urge"  # 催办
     SUPERVISE = "supervise"  # 督办
+    RECALL = "recall"  # 收回 from a unit, for a leader's new instruction
 
     @property
     def label_zh(self) -> str:
@@ -130,6 +133,7 @@ _ACTION_ZH = {
     Action.ARCHIVE: "归档",
     Action.URGE: "催办",
     Action.SUPERVISE: "督办",
+    Action.RECALL: "收回",
 }
 
 
@@ -182,6 +186,7 @@ _RULES: dict[Action, tuple[frozenset[Status], frozenset[Role]]] = {
     Action.ARCHIVE: (frozenset({Status.COMPLETED}), _LEAD),
     Action.URGE: (OPEN_STATUSES, _DESK),
     Action.SUPERVISE: (OPEN_STATUSES, _LEAD),
+    Action.RECALL: (frozenset({Status.DISPATCHED, Status.IN_PROGRESS, Status.PROMISED}), _LEAD),
 }
 
 # Actions that need a written reason (R-SCOPE, R-RET, R-REDO review, 延期 reasons, 督办 notes).
@@ -195,6 +200,7 @@ REASON_REQUIRED = frozenset(
         Action.ARCHIVE,
         Action.URGE,
         Action.SUPERVISE,
+        Action.RECALL,
     }
 )
 
@@ -324,6 +330,15 @@ def _outcome(facts: TicketFacts, action: Action, given: ActionInput) -> Transiti
         starts = True
     elif action is Action.ESCALATE:
         after = replace(facts, status=Status.PENDING_INSTRUCTION)
+    elif action is Action.RECALL:
+        after = replace(
+            facts,
+            status=Status.PENDING_INSTRUCTION,
+            has_lead_unit=False,
+            extension_pending=False,
+            supervised=True,
+        )
+        stops = True
     elif action is Action.ACCEPT:
         after = replace(facts, status=Status.IN_PROGRESS, handling_kind=HandlingKind.TIME_LIMITED)
     elif action is Action.RETURN_TICKET:

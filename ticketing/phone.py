@@ -8,8 +8,8 @@ from ticketing.errors import InvalidInput
 
 _SEPARATORS = re.compile(r"[\s\-()（）.]")
 _MOBILE = re.compile(r"1[3-9]\d{9}")
-# Landline: area code 0 + 2 or 3 digits (010, 021, 0571, …) then a 7- or 8-digit subscriber number.
-_LANDLINE = re.compile(r"0(?:[12]\d|[3-9]\d{2})\d{7,8}")
+# Landline: area code 010 / 02x or 0 + 3 digits (0571, …) then a 7- or 8-digit subscriber number.
+_LANDLINE = re.compile(r"0(?:10|2\d|[3-9]\d{2})\d{7,8}")
 
 
 def normalise_phone(raw: str) -> str:
@@ -20,16 +20,15 @@ def normalise_phone(raw: str) -> str:
     that cannot be called back is worth nothing to the 12345 centre (R-ID).
     """
     text = _SEPARATORS.sub("", raw or "")
-    if text.startswith("+86"):
-        text = text[3:]
-    elif text.startswith("0086"):
-        text = text[4:]
-    elif text.startswith("86") and len(text) == 13:
-        text = text[2:]
+    international = text.startswith(("+86", "0086", "86"))  # no national number starts with 8
+    if international:
+        text = text.removeprefix("+").removeprefix("00")[2:]
     if not text.isdigit():
         raise InvalidInput(f"malformed phone number {raw!r}", field="phone")
     if _MOBILE.fullmatch(text):
         return "+86" + text
+    if international and not text.startswith("0"):
+        text = "0" + text  # +86 10 1234 5678 drops the trunk 0 of the area code, as our own output does
     if _LANDLINE.fullmatch(text):
         return "+86" + text[1:]
     raise InvalidInput(
@@ -42,4 +41,5 @@ def mask_phone(phone: str) -> str:
     """Hide the middle of a normalised number, keeping what a person needs to recognise it."""
     if len(phone) <= 7:
         return "*" * len(phone)
-    return phone[:6] + "*" * (len(phone) - 10) + phone[-4:] if len(phone) > 10 else phone[:3] + "****"
+    head = 6 if len(phone) > 10 else 3  # "+86138" of "+8613800138000"
+    return phone[:head] + "*" * (len(phone) - head - 4) + phone[-4:]

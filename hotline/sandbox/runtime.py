@@ -173,6 +173,13 @@ class Sandbox:
         if not is_provisioned(self.root):
             raise SandboxError(f"no Asterisk chroot at {self.root}: provision it first (hotline sandbox up)")
         self.host_path("/etc/hosts").write_text(CHROOT_HOSTS, encoding="utf-8")
+        if not self.host_path(self.config.module_dir).is_dir():  # another architecture's multiarch dir
+            found = sorted(self.root.glob("usr/lib/*/asterisk/modules")) or sorted(
+                self.root.glob("usr/lib/asterisk/modules")
+            )
+            if not found:
+                raise SandboxError(f"no Asterisk module directory in {self.root}")
+            self.config = replace(self.config, module_dir="/" + str(found[0].relative_to(self.root)))
         uid, gid = self._asterisk_ids()
         cfg = self.config
         for chroot_dir in (

@@ -197,3 +197,23 @@ def test_departments_crud(api: Api) -> None:
     )
     assert refused.status_code == 422
     assert api.ok("agent", "GET", f"/tickets/{number}")["status"] == "registered"
+
+
+def test_leader_recalls_a_stalled_matter_and_redispatches_it(api: Api) -> None:
+    number = api.new_ticket(category="help")["number"]
+    api.act("agent", number, "dispatch", lead_department="city.ecology")
+    api.act("ecology", number, "accept")
+    assert api.call("agent", "POST", f"/tickets/{number}/recall", json={"reason": "x"}).status_code == 403
+    recalled = api.act("leader", number, "recall", reason="久拖不办，收回报请领导批办")
+    assert (recalled["status"], recalled["due_at"], recalled["supervised"]) == (
+        "pending_instruction",
+        None,
+        True,
+    )
+    assert api.call("ecology", "GET", f"/tickets/{number}").status_code == 404
+    redispatched = api.act(
+        "leader", number, "instruct", lead_department="city.housing", reason="改由住建局办理"
+    )
+    assert redispatched["status"] == "dispatched"
+    assert [a["department_code"] for a in redispatched["assignments"] if a["active"]] == ["city.housing"]
+    assert api.ok("housing", "GET", f"/tickets/{number}")["status"] == "dispatched"

@@ -82,6 +82,9 @@ EXPECTED: dict[Action, Rule] = {
     Action.ARCHIVE: Rule(frozenset({Status.COMPLETED}), LEAD, Status.ARCHIVED),
     Action.URGE: Rule(OPEN, DESK, None),
     Action.SUPERVISE: Rule(OPEN, LEAD, None),
+    Action.RECALL: Rule(
+        frozenset({Status.DISPATCHED, Status.IN_PROGRESS, Status.PROMISED}), LEAD, Status.PENDING_INSTRUCTION
+    ),
 }
 
 EXPECTED_REASON_REQUIRED = frozenset(
@@ -94,6 +97,7 @@ EXPECTED_REASON_REQUIRED = frozenset(
         Action.ARCHIVE,
         Action.URGE,
         Action.SUPERVISE,
+        Action.RECALL,
     }
 )
 
@@ -290,6 +294,7 @@ MINIMAL_INPUT = [
     (Action.ARCHIVE, ActionInput(reason="经审核无需再办")),
     (Action.URGE, ActionInput(reason="请尽快办理")),
     (Action.SUPERVISE, ActionInput(reason="群众反映强烈")),
+    (Action.RECALL, ActionInput(reason="承办单位久拖不办，收回报请批办")),
 ]
 
 
@@ -488,7 +493,7 @@ def test_only_dispatch_instruct_and_redo_start_a_deadline(action: Action) -> Non
     status = _first_source(action)
     result = apply(facts_for(status, action), action, _some_role(action), FULL)
     assert result.starts_deadline is False
-    assert result.stops_deadline is (action in (Action.RETURN_TICKET, Action.REPLY))
+    assert result.stops_deadline is (action in (Action.RETURN_TICKET, Action.REPLY, Action.RECALL))
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -736,6 +741,7 @@ def test_some_status_labels(status: Status, label: str) -> None:
         (Action.CALLBACK, "回访"),
         (Action.SUPERVISE, "督办"),
         (Action.URGE, "催办"),
+        (Action.RECALL, "收回"),
     ],
     ids=lambda v: getattr(v, "value", v),
 )
@@ -745,3 +751,16 @@ def test_some_action_labels(action: Action, label: str) -> None:
 
 def test_return_action_value_is_the_api_segment() -> None:
     assert Action.RETURN_TICKET.value == "return"
+
+
+@pytest.mark.parametrize("status", [Status.DISPATCHED, Status.IN_PROGRESS, Status.PROMISED], ids=str)
+def test_recall_takes_the_matter_back_for_a_new_instruction(status: Status) -> None:
+    facts = TicketFacts(status=status, has_lead_unit=True, extension_pending=True)
+    result = apply(facts, Action.RECALL, Role.SUPERVISOR, ActionInput(reason="久拖不办"))
+    assert result.to_status is Status.PENDING_INSTRUCTION
+    assert (result.after.has_lead_unit, result.after.extension_pending) == (False, False)
+    assert result.after.supervised is True
+    assert result.stops_deadline is True
+    again = apply(result.after, Action.INSTRUCT, Role.SUPERVISOR, ActionInput(lead_unit=True))
+    assert again.to_status is Status.DISPATCHED
+    assert again.starts_deadline is True

@@ -147,8 +147,8 @@ class ActionService:
             for assignment in ticket.assignments:
                 if assignment.active and assignment.role == "lead":
                     assignment.accepted_at = now
-        elif action is Action.RETURN_TICKET:
-            payload["returned_by"] = str(ticket.lead_department_id)
+        elif action in (Action.RETURN_TICKET, Action.RECALL):
+            payload["from_department"] = str(ticket.lead_department_id)
             self._end_assignments(ticket, now)
             ticket.due_at = None
             ticket.due_provisional = False
