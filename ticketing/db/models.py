@@ -209,3 +209,8 @@ class CalendarYear(Base):
 
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
     note: Mapped[str | None] = mapped_column(String(200))
+
+
+# The call/draft tables live in their own module; importing it here registers them on Base.metadata
+# for every user of the models (migrations, tests).
+from ticketing.db import calls as _calls  # noqa: E402, F401
