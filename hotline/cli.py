@@ -80,6 +80,7 @@ def _settings(obj: dict[str, object]) -> Settings:
 
 def _stored_calendar(settings: Settings) -> object | None:
     """The calendar with database overrides, when a migrated database is there; else ``None``."""
+    from sqlalchemy.engine import make_url
     from sqlalchemy.exc import SQLAlchemyError
 
     from ticketing.db.engine import make_engine
@@ -87,13 +88,19 @@ def _stored_calendar(settings: Settings) -> object | None:
     from ticketing.services.calendar_store import load_calendar
 
     url = settings.effective_database_url
-    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
-        return None
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and not Path(parsed.database or "").is_file():
+        return None  # no database yet, hence no overrides: the library calendar is the whole truth
     engine = make_engine(url)
     try:
         with sessions(engine)() as session:
             return load_calendar(session)
-    except SQLAlchemyError:
+    except SQLAlchemyError as exc:
+        click.echo(
+            f"warning: calendar overrides not loaded ({type(exc).__name__}); "
+            "answering from the published calendar only",
+            err=True,
+        )
         return None
     finally:
         engine.dispose()

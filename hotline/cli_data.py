@@ -196,7 +196,7 @@ def _day_start(value: str | None) -> object:
         day = date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
-    return datetime.combine(day, time(0), tzinfo=ZoneInfo("Asia/Shanghai"))
+    return datetime.combine(day, time(0), tzinfo=ZoneInfo(_settings().timezone))
 
 
 def _first_problem(exc: object) -> str:
