@@ -14,6 +14,7 @@ from hotline.cli_data import (
     tickets_group,
     users_group,
 )
+from hotline.cli_prompts import prompts_group
 from hotline.sandbox import sandbox_group
 from hotline.settings import Settings, SettingsError, load_settings
 
@@ -70,6 +71,7 @@ cli.add_command(users_group)
 cli.add_command(departments_group)
 cli.add_command(tickets_group)
 cli.add_command(sandbox_group)
+cli.add_command(prompts_group)
 
 
 def _settings(obj: dict[str, object]) -> Settings:

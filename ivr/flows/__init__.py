@@ -1,0 +1,69 @@
+"""Call flows as pure state machines: events in, commands out; no sockets, no clocks, no I/O.
+
+The glue (``ivr.ari`` + the lead's runner) turns ARI events into :mod:`ivr.flows.events`, feeds them to a
+flow's ``handle()`` and executes the :mod:`ivr.flows.commands` it returns, in order.
+"""
+
+from ivr.flows.commands import (
+    Answer,
+    CancelTimer,
+    Command,
+    ContinueToQueue,
+    Hangup,
+    Play,
+    Record,
+    ReportChoice,
+    ReportEnd,
+    ReportRecording,
+    ReportStep,
+    SetVariables,
+    StartTimer,
+    StopPlayback,
+    StopRecording,
+)
+from ivr.flows.events import (
+    CommandFailed,
+    Dtmf,
+    Event,
+    HungUp,
+    PlaybackFinished,
+    RecordingFailed,
+    RecordingFinished,
+    Started,
+    TimerFired,
+)
+from ivr.flows.hours import ServiceHours
+from ivr.flows.menu import DIGIT_SKILLS, MenuConfig, MenuFlow, MenuPrompts, MenuState
+
+__all__ = [
+    "DIGIT_SKILLS",
+    "Answer",
+    "CancelTimer",
+    "Command",
+    "CommandFailed",
+    "ContinueToQueue",
+    "Dtmf",
+    "Event",
+    "Hangup",
+    "HungUp",
+    "MenuConfig",
+    "MenuFlow",
+    "MenuPrompts",
+    "MenuState",
+    "Play",
+    "PlaybackFinished",
+    "Record",
+    "RecordingFailed",
+    "RecordingFinished",
+    "ReportChoice",
+    "ReportEnd",
+    "ReportRecording",
+    "ReportStep",
+    "ServiceHours",
+    "SetVariables",
+    "StartTimer",
+    "Started",
+    "StopPlayback",
+    "StopRecording",
+    "TimerFired",
+]

@@ -1,0 +1,133 @@
+"""Outputs of the call flows: what the glue must do, in the order given.
+
+Channel commands map onto ARI calls; ``Report*`` commands go to the ticketing services (call/draft).
+Prompt ids in :class:`Play` are catalogue ids (``ivr.prompts``): the glue plays ``sound:hotline/<id>``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from ticketing.calls import CallEndReason, Skill
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """Answer the channel."""
+
+
+@dataclass(frozen=True, slots=True)
+class Play:
+    """Play ``prompts`` one after the other as one playback (one ``PlaybackFinished`` at the end)."""
+
+    playback_id: str
+    prompts: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class StopPlayback:
+    """Stop a playback (a digit interrupted it); a stop of an already finished playback is harmless."""
+
+    playback_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class StartTimer:
+    """Start a one-shot timer; when it elapses feed ``TimerFired(timer_id)`` back."""
+
+    timer_id: str
+    seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class CancelTimer:
+    """Cancel a timer; cancelling an unknown or elapsed timer is harmless."""
+
+    timer_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """Record the caller (ARI ``POST /channels/{id}/record``) into the stored recording ``name``."""
+
+    name: str
+    max_seconds: int
+    max_silence_seconds: int
+    beep: bool = True
+    terminate_on: str = "#"
+    format: str = "wav16"
+
+
+@dataclass(frozen=True, slots=True)
+class StopRecording:
+    """Stop (and keep) a live recording."""
+
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class SetVariables:
+    """Set channel variables (e.g. ``HOTLINE_SKILL`` read by the dialplan after the app lets go)."""
+
+    variables: Mapping[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class ContinueToQueue:
+    """Hand the channel back to the dialplan (ARI ``continue``) to join the ``skill`` queue."""
+
+    skill: Skill
+
+
+@dataclass(frozen=True, slots=True)
+class Hangup:
+    """Hang the channel up."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReportChoice:
+    """Ticketing: the caller chose a menu branch."""
+
+    skill: Skill
+
+
+@dataclass(frozen=True, slots=True)
+class ReportStep:
+    """Ticketing: the call reached a step of the flow (``welcome``, ``menu``, ``describe`` …)."""
+
+    step: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReportRecording:
+    """Ticketing: a recording to attach to the draft; ``duration_ms`` ``None`` = unknown (maybe partial)."""
+
+    name: str
+    duration_ms: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ReportEnd:
+    """Ticketing: the IVR part of the call is over. Every call gets exactly one."""
+
+    reason: CallEndReason
+
+
+Command = (
+    Answer
+    | Play
+    | StopPlayback
+    | StartTimer
+    | CancelTimer
+    | Record
+    | StopRecording
+    | SetVariables
+    | ContinueToQueue
+    | Hangup
+    | ReportChoice
+    | ReportStep
+    | ReportRecording
+    | ReportEnd
+)
+"""Any output of a flow."""

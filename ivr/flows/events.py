@@ -1,0 +1,84 @@
+"""Inputs of the call flows: what happened on the channel (translated from ARI by the glue).
+
+Every event is a frozen dataclass. Ids (``playback_id``, ``timer_id``, recording ``name``) are the ones
+the flow itself put into its commands; an event carrying an id the flow is not waiting for is stale and
+is ignored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Started:
+    """The call entered the flow (ARI ``StasisStart``); ``within_hours`` picks menu or message path."""
+
+    within_hours: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Dtmf:
+    """The caller pressed a key (ARI ``ChannelDtmfReceived``): ``0``-``9``, ``*``, ``#``."""
+
+    digit: str
+
+
+@dataclass(frozen=True, slots=True)
+class PlaybackFinished:
+    """A :class:`~ivr.flows.commands.Play` ended (played out, or stopped)."""
+
+    playback_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class TimerFired:
+    """A :class:`~ivr.flows.commands.StartTimer` elapsed without being cancelled."""
+
+    timer_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class RecordingFinished:
+    """A :class:`~ivr.flows.commands.Record` ended; ``duration_ms`` is ``None`` when Asterisk did not say."""
+
+    name: str
+    duration_ms: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RecordingFailed:
+    """A :class:`~ivr.flows.commands.Record` could not record (ARI ``RecordingFailed`` or a REST error)."""
+
+    name: str
+    cause: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class HungUp:
+    """The caller hung up (ARI ``ChannelHangupRequest`` / ``StasisEnd``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class CommandFailed:
+    """Executing a command failed, e.g. the channel vanished or a sound file is missing.
+
+    ``command_id`` is the id the failed command carried (its ``playback_id``, recording ``name`` or
+    ``timer_id``), or ``None`` for commands without one (``Answer``, ``ContinueToQueue`` …).
+    """
+
+    command_id: str | None = None
+    reason: str = ""
+
+
+Event = (
+    Started
+    | Dtmf
+    | PlaybackFinished
+    | TimerFired
+    | RecordingFinished
+    | RecordingFailed
+    | HungUp
+    | CommandFailed
+)
+"""Any input of a flow."""

@@ -1,0 +1,386 @@
+"""The inbound 12345 menu: welcome → menu → describe the matter → queue; out of hours: leave a message.
+
+A pure state machine: :meth:`MenuFlow.start` / :meth:`MenuFlow.handle` take an event and return the
+commands to execute, in order. It never raises on odd input: events the current state does not expect
+(stale ids, digits during a recording, anything after the end) are ignored and produce no commands.
+
+States (``MenuState``)::
+
+    IDLE --Started(in hours)--> WELCOME --played--> MENU --played--> WAIT_DIGIT
+    WELCOME/MENU --digit--> (stop playback, take the digit)       WAIT_DIGIT --digit--> (take the digit)
+      1-4: ReportChoice(skill) → DESCRIBE --played--> RECORDING --finished/failed--> TRANSFER(skill)
+      0:   ReportChoice(general) → TRANSFER(general)
+      *:   MENU again (no strike)
+      other key or no key in time: strike; below max_attempts → MENU (notice + menu), else TRANSFER(general)
+    TRANSFER --played--> SetVariables(HOTLINE_SKILL) + ContinueToQueue + ReportEnd(QUEUED) → DONE
+    IDLE --Started(out of hours)--> OUT_OF_HOURS --played--> MESSAGE
+      MESSAGE --recorded--> ReportRecording → GOODBYE --played--> Hangup + ReportEnd(MESSAGE_LEFT) → DONE
+      MESSAGE --failed/empty--> TRANSFER(general)            (never strand a caller)
+    any --HungUp--> cancel timer, stop recording, ReportEnd(CALLER_HUNG_UP) → DONE
+    any --CommandFailed(unknown id)--> SetVariables + ContinueToQueue + ReportEnd(FAILED) → DONE
+
+Every call that reaches ``DONE`` has emitted exactly one :class:`ReportEnd`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from enum import StrEnum
+
+from ivr.flows.commands import (
+    Answer,
+    CancelTimer,
+    Command,
+    ContinueToQueue,
+    Hangup,
+    Play,
+    Record,
+    ReportChoice,
+    ReportEnd,
+    ReportRecording,
+    ReportStep,
+    SetVariables,
+    StartTimer,
+    StopPlayback,
+    StopRecording,
+)
+from ivr.flows.events import (
+    CommandFailed,
+    Dtmf,
+    Event,
+    HungUp,
+    PlaybackFinished,
+    RecordingFailed,
+    RecordingFinished,
+    Started,
+    TimerFired,
+)
+from ticketing.calls import CallEndReason, Skill
+
+SKILL_VARIABLE = "HOTLINE_SKILL"
+"""Channel variable the dialplan (``from-citizens``) reads to pick the skill queue."""
+
+DIGIT_SKILLS: dict[str, Skill] = {
+    "1": Skill.CONSULT,
+    "2": Skill.HELP,
+    "3": Skill.COMPLAINT_REPORT,
+    "4": Skill.SUGGESTION_PRAISE,
+}
+"""Menu keys that choose a skill and lead to describe-the-matter (``0`` = agent, ``*`` = repeat)."""
+
+AGENT_DIGIT = "0"
+REPEAT_DIGIT = "*"
+
+
+class MenuState(StrEnum):
+    """Where a :class:`MenuFlow` is."""
+
+    IDLE = "idle"  # created, not started
+    WELCOME = "welcome"  # playing the welcome (with the emergency pointer)
+    MENU = "menu"  # playing the menu (possibly after an invalid/timeout notice)
+    WAIT_DIGIT = "wait_digit"  # menu played, no-input timer running
+    DESCRIBE = "describe"  # playing "describe the matter after the tone"
+    RECORDING = "recording"  # recording the description
+    TRANSFER = "transfer"  # playing the last words before joining the queue
+    OUT_OF_HOURS = "out_of_hours"  # playing the out-of-hours notice
+    MESSAGE = "message"  # recording the out-of-hours message
+    GOODBYE = "goodbye"  # playing "message recorded, goodbye"
+    DONE = "done"  # the IVR part is over; everything is ignored
+
+
+# States reported to ticketing as steps (WAIT_DIGIT is part of the menu step; IDLE/DONE are not steps).
+_STEPS = frozenset(MenuState) - {MenuState.IDLE, MenuState.WAIT_DIGIT, MenuState.DONE}
+
+
+@dataclass(frozen=True, slots=True)
+class MenuPrompts:
+    """Prompt ids the menu plays (catalogue ids, language-agnostic: swap the catalogue, keep the flow)."""
+
+    welcome: str = "welcome"
+    menu: str = "menu"
+    invalid: str = "invalid"
+    timeout: str = "timeout"
+    transfer_agent: str = "transfer_agent"
+    describe: str = "describe"
+    thanks_transferring: str = "thanks_transferring"
+    out_of_hours: str = "out_of_hours"
+    message_recorded: str = "message_recorded"
+    sorry_technical: str = "sorry_technical"
+
+    def ids(self) -> tuple[str, ...]:
+        """Every prompt id this flow can play."""
+        return tuple(getattr(self, f.name) for f in fields(self))
+
+
+@dataclass(frozen=True, slots=True)
+class MenuConfig:
+    """Tunables of the menu flow (seconds unless named otherwise)."""
+
+    menu_timeout_s: float = 8
+    max_attempts: int = 3
+    record_max_s: int = 120
+    record_silence_s: int = 5
+    message_max_s: int = 120
+    record_guard_s: float = 10
+    """Extra seconds after ``record_max_s`` before the flow stops a recording Asterisk never ended."""
+    prompts: MenuPrompts = field(default_factory=MenuPrompts)
+
+    def __post_init__(self) -> None:
+        if self.max_attempts < 1:
+            raise ValueError("max_attempts must be at least 1")
+        for name in ("menu_timeout_s", "record_max_s", "record_silence_s", "message_max_s"):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"{name} must be positive")
+        if self.record_guard_s < 0:
+            raise ValueError("record_guard_s must not be negative")
+
+
+class MenuFlow:
+    """The inbound menu of one call (see the module docstring for the state diagram).
+
+    ``call_name`` makes the ids of playbacks, timers and recordings unique per call (recording names
+    become files in Asterisk's recording spool: use something file-name safe, e.g. the channel id).
+    """
+
+    def __init__(self, config: MenuConfig | None = None, call_name: str = "call") -> None:
+        self._config = config or MenuConfig()
+        self._p = self._config.prompts
+        self._name = call_name
+        self._state = MenuState.IDLE
+        self._step: str | None = None
+        self._playback: str | None = None
+        self._timer: str | None = None
+        self._recording: str | None = None
+        self._issued: set[str] = set()
+        self._seq = 0
+        self._strikes = 0
+        self._skill: Skill | None = None
+        self._end: CallEndReason | None = None
+
+    # ------------------------------------------------------------------------------------ public
+    @property
+    def state(self) -> MenuState:
+        """The current state."""
+        return self._state
+
+    @property
+    def finished(self) -> bool:
+        """True once the flow emitted its :class:`ReportEnd`; it ignores every event from then on."""
+        return self._end is not None
+
+    @property
+    def end_reason(self) -> CallEndReason | None:
+        """How the IVR part ended (``None`` while running)."""
+        return self._end
+
+    @property
+    def skill(self) -> Skill | None:
+        """The queue the caller is headed to, once known."""
+        return self._skill
+
+    @property
+    def strikes(self) -> int:
+        """Invalid inputs and timeouts so far."""
+        return self._strikes
+
+    def start(self, event: Started) -> list[Command]:
+        """Begin the call: answer, then welcome (in hours) or the out-of-hours notice."""
+        return self.handle(event)
+
+    def handle(self, event: Event) -> list[Command]:
+        """Feed one event; returns the commands to execute in order (often none)."""
+        if self._end is not None:
+            return []
+        if isinstance(event, HungUp):
+            return self._hung_up()
+        if self._state is MenuState.IDLE:
+            return self._started(event) if isinstance(event, Started) else []
+        if isinstance(event, PlaybackFinished):
+            if event.playback_id != self._playback:
+                return []
+            self._playback = None
+            return self._played()
+        if isinstance(event, TimerFired):
+            if event.timer_id != self._timer:
+                return []
+            self._timer = None
+            return self._timer_fired()
+        if isinstance(event, Dtmf):
+            return self._dtmf(event.digit)
+        if isinstance(event, RecordingFinished):
+            if event.name != self._recording:
+                return []
+            return self._recorded(event.duration_ms)
+        if isinstance(event, RecordingFailed):
+            if event.name != self._recording:
+                return []
+            return self._recorded(None, failed=True)
+        if isinstance(event, CommandFailed):
+            return self._command_failed(event)
+        return []  # Started twice, or not an event at all
+
+    # ------------------------------------------------------------------------------------ helpers
+    def _new_id(self, kind: str) -> str:
+        self._seq += 1
+        new = f"{self._name}-{kind}-{self._seq}"
+        self._issued.add(new)
+        return new
+
+    def _enter(self, state: MenuState) -> list[Command]:
+        self._state = state
+        if state in _STEPS and state.value != self._step:
+            self._step = state.value
+            return [ReportStep(state.value)]
+        return []
+
+    def _play(self, state: MenuState, *prompts: str) -> list[Command]:
+        commands = self._enter(state)
+        self._playback = self._new_id("pb")
+        commands.append(Play(self._playback, tuple(prompts)))
+        return commands
+
+    def _start_timer(self, seconds: float) -> Command:
+        self._timer = self._new_id("timer")
+        return StartTimer(self._timer, seconds)
+
+    def _record(self, state: MenuState, kind: str, max_seconds: int) -> list[Command]:
+        commands = self._enter(state)
+        self._recording = f"{self._name}-{kind}"
+        self._issued.add(self._recording)
+        commands.append(Record(self._recording, max_seconds, self._config.record_silence_s))
+        commands.append(self._start_timer(max_seconds + self._config.record_guard_s))
+        return commands
+
+    def _transfer(self, skill: Skill, *prompts: str) -> list[Command]:
+        self._skill = skill
+        return self._play(MenuState.TRANSFER, *prompts)
+
+    def _finish(self, reason: CallEndReason) -> ReportEnd:
+        self._end = reason
+        self._state = MenuState.DONE
+        self._playback = self._timer = self._recording = None
+        return ReportEnd(reason)
+
+    def _queue(self, skill: Skill, reason: CallEndReason = CallEndReason.QUEUED) -> list[Command]:
+        self._skill = skill
+        return [SetVariables({SKILL_VARIABLE: skill.value}), ContinueToQueue(skill), self._finish(reason)]
+
+    # ------------------------------------------------------------------------------------ transitions
+    def _started(self, event: Started) -> list[Command]:
+        commands: list[Command] = [Answer()]
+        if event.within_hours:
+            commands += self._play(MenuState.WELCOME, self._p.welcome)
+        else:
+            commands += self._play(MenuState.OUT_OF_HOURS, self._p.out_of_hours)
+        return commands
+
+    def _played(self) -> list[Command]:
+        state = self._state
+        if state is MenuState.WELCOME:
+            return self._play(MenuState.MENU, self._p.menu)
+        if state is MenuState.MENU:
+            self._enter(MenuState.WAIT_DIGIT)
+            return [self._start_timer(self._config.menu_timeout_s)]
+        if state is MenuState.DESCRIBE:
+            return self._record(MenuState.RECORDING, "matter", self._config.record_max_s)
+        if state is MenuState.OUT_OF_HOURS:
+            return self._record(MenuState.MESSAGE, "message", self._config.message_max_s)
+        if state is MenuState.TRANSFER:
+            return self._queue(self._skill or Skill.GENERAL)
+        if state is MenuState.GOODBYE:
+            return [Hangup(), self._finish(CallEndReason.MESSAGE_LEFT)]
+        return []
+
+    def _timer_fired(self) -> list[Command]:
+        if self._state is MenuState.WAIT_DIGIT:
+            return self._strike(self._p.timeout)
+        if self._state in (MenuState.RECORDING, MenuState.MESSAGE) and self._recording is not None:
+            # Asterisk should have ended the recording at max_seconds: stop it and keep what is there.
+            commands: list[Command] = [StopRecording(self._recording)]
+            return commands + self._recorded(None)
+        return []
+
+    def _dtmf(self, digit: str) -> list[Command]:
+        commands: list[Command]
+        if self._state in (MenuState.WELCOME, MenuState.MENU) and self._playback is not None:
+            commands = [StopPlayback(self._playback)]
+            self._playback = None
+        elif self._state is MenuState.WAIT_DIGIT and self._timer is not None:
+            commands = [CancelTimer(self._timer)]
+            self._timer = None
+        else:
+            return []  # digits outside the menu (e.g. '#' ending a recording) are not ours
+        return commands + self._choose(digit)
+
+    def _choose(self, digit: str) -> list[Command]:
+        skill = DIGIT_SKILLS.get(digit)
+        if skill is not None:
+            self._skill = skill
+            return [ReportChoice(skill), *self._play(MenuState.DESCRIBE, self._p.describe)]
+        if digit == AGENT_DIGIT:
+            return [ReportChoice(Skill.GENERAL), *self._transfer(Skill.GENERAL, self._p.transfer_agent)]
+        if digit == REPEAT_DIGIT:
+            return self._play(MenuState.MENU, self._p.menu)
+        return self._strike(self._p.invalid)
+
+    def _strike(self, notice: str) -> list[Command]:
+        self._strikes += 1
+        if self._strikes >= self._config.max_attempts:
+            return self._transfer(Skill.GENERAL, notice, self._p.transfer_agent)
+        return self._play(MenuState.MENU, notice, self._p.menu)
+
+    def _recorded(self, duration_ms: int | None, *, failed: bool = False) -> list[Command]:
+        name = self._recording
+        if name is None:
+            return []
+        self._recording = None
+        commands: list[Command] = []
+        if self._timer is not None:
+            commands.append(CancelTimer(self._timer))
+        self._timer = None
+        has_audio = not failed and (duration_ms is None or duration_ms > 0)
+        if has_audio:
+            commands.append(ReportRecording(name, duration_ms))
+        if self._state is MenuState.RECORDING:
+            skill = self._skill or Skill.GENERAL
+            if failed:
+                return commands + self._transfer(skill, self._p.sorry_technical, self._p.transfer_agent)
+            return commands + self._transfer(skill, self._p.thanks_transferring)
+        # out-of-hours message
+        if has_audio:
+            return commands + self._play(MenuState.GOODBYE, self._p.message_recorded)
+        if failed:
+            return commands + self._transfer(Skill.GENERAL, self._p.sorry_technical, self._p.transfer_agent)
+        return commands + self._transfer(Skill.GENERAL, self._p.transfer_agent)
+
+    def _hung_up(self) -> list[Command]:
+        commands: list[Command] = []
+        if self._timer is not None:
+            commands.append(CancelTimer(self._timer))
+        if self._recording is not None:
+            # Keep what the caller said before hanging up (like voicemail): stop, and report it.
+            commands += [StopRecording(self._recording), ReportRecording(self._recording, None)]
+        commands.append(self._finish(CallEndReason.CALLER_HUNG_UP))
+        return commands
+
+    def _command_failed(self, event: CommandFailed) -> list[Command]:
+        failed = event.command_id
+        if failed is not None and failed == self._playback:  # e.g. a missing sound file: skip the prompt
+            self._playback = None
+            return self._played()
+        if failed is not None and failed == self._recording:
+            return self._recorded(None, failed=True)
+        if failed is not None and failed == self._timer:
+            self._timer = None
+            return self._timer_fired()
+        if failed is not None and failed in self._issued:
+            return []  # stale: e.g. stopping a playback that had just finished
+        # Anything else (Answer, SetVariables …, or an unknown id): give up on the IVR, let a human take it.
+        commands: list[Command] = []
+        if self._timer is not None:
+            commands.append(CancelTimer(self._timer))
+        if self._recording is not None:
+            commands.append(StopRecording(self._recording))
+        if self._state is MenuState.GOODBYE:  # the message is already recorded and reported
+            return [*commands, Hangup(), self._finish(CallEndReason.MESSAGE_LEFT)]
+        return commands + self._queue(self._skill or Skill.GENERAL, CallEndReason.FAILED)

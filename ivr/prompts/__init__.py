@@ -1,0 +1,30 @@
+"""Mandarin prompt catalogue (text) and its renderer to audio files for Asterisk (``sound:hotline/<id>``)."""
+
+from ivr.prompts.catalogue import CATALOGUE, SOUNDS_SUBDIR, Prompt, media_uri
+from ivr.prompts.render import (
+    DEFAULT_VOICE,
+    MANIFEST_FILE,
+    BuildReport,
+    PromptBuildError,
+    Target,
+    WavInfo,
+    build_prompts,
+    targets_for,
+    wav_info,
+)
+
+__all__ = [
+    "CATALOGUE",
+    "DEFAULT_VOICE",
+    "MANIFEST_FILE",
+    "SOUNDS_SUBDIR",
+    "BuildReport",
+    "Prompt",
+    "PromptBuildError",
+    "Target",
+    "WavInfo",
+    "build_prompts",
+    "media_uri",
+    "targets_for",
+    "wav_info",
+]
