@@ -1,0 +1,399 @@
+"""ivr.ari against the real Asterisk 22 sandbox, with real SIPp calls to 12345. The instance has its
+own config directory and ports (SIP 25060, AMI 25038, HTTP 28088, RTP 32000-32199) so it runs next to
+the other sandbox tests. Every wait is bounded; every test hangs up what it created; the last test
+checks that no channel is left, and the module fixture stops Asterisk.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+import shutil
+import subprocess
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+
+from hotline.sandbox import Ports, Sandbox, SandboxError
+from ivr.ari import (
+    AriClient,
+    AriEvent,
+    AriNotFound,
+    AriSupervisor,
+    BackoffPolicy,
+    ChannelDestroyed,
+    ChannelDtmfReceived,
+    ChannelEnteredBridge,
+    ChannelVarset,
+    PlaybackFinished,
+    RecordingFinished,
+    RecordingStarted,
+    Resynced,
+    StasisEnd,
+    StasisStart,
+)
+
+PORTS = Ports(sip=25060, ami=25038, http=28088, rtp_start=32000, rtp_end=32199, trunk=25070)
+CONFIG_DIR = "/etc/asterisk/hotline-ari-test"
+APP = "hotline-ivr"
+CALLER = "13800138000"
+DTMF_PCAP = "/usr/share/sip-tester/dtmf_2833_1.pcap"
+QUICK = BackoffPolicy(initial=0.2, maximum=2.0, jitter=0.2)
+E = TypeVar("E", bound=AriEvent)
+
+# Dials 12345, presses 1 (RFC 2833) on answer, waits for our BYE (no <pause>: an early BYE would fail).
+SCENARIO = """<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="call 12345, press 1, wait for the hang-up">
+  <send retrans="500"><![CDATA[
+      INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: "Citizen [field0]" <sip:[field0]@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+      To: <sip:[service]@[remote_ip]:[remote_port]>
+      Call-ID: [call_id]
+      CSeq: 1 INVITE
+      Contact: sip:[field0]@[local_ip]:[local_port]
+      Max-Forwards: 70
+      Content-Type: application/sdp
+      Content-Length: [len]
+
+      v=0
+      o=user1 53655765 2353687637 IN IP[local_ip_type] [local_ip]
+      s=-
+      c=IN IP[media_ip_type] [media_ip]
+      t=0 0
+      m=audio [media_port] RTP/AVP 8 101
+      a=rtpmap:8 PCMA/8000
+      a=rtpmap:101 telephone-event/8000
+      a=fmtp:101 0-15
+    ]]></send>
+  <recv response="100" optional="true"/>
+  <recv response="180" optional="true"/>
+  <recv response="183" optional="true"/>
+  <recv response="200" rtd="true"/>
+  <send><![CDATA[
+      ACK sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: "Citizen [field0]" <sip:[field0]@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+      To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
+      Call-ID: [call_id]
+      CSeq: 1 ACK
+      Contact: sip:[field0]@[local_ip]:[local_port]
+      Max-Forwards: 70
+      Content-Length: 0
+
+    ]]>
+    <action><exec play_pcap_audio="@PCAP@"/></action>
+  </send>
+  <recv request="BYE" timeout="90000"/>
+  <send><![CDATA[
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Contact: <sip:[local_ip]:[local_port];transport=[transport]>
+      Content-Length: 0
+
+    ]]></send>
+</scenario>
+"""
+
+
+# --------------------------------------------------------------------------------------------- fixtures
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[Sandbox]:
+    sb = Sandbox(config_dir=CONFIG_DIR, ports=PORTS)
+    try:
+        sb.up()
+    except SandboxError as exc:
+        pytest.fail(f"the Asterisk sandbox could not be provisioned/started: {exc}")
+    try:
+        yield sb
+    finally:
+        sb.down()
+
+
+@pytest.fixture(scope="module")
+def scenario(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    if shutil.which("sipp") is None:
+        pytest.fail("sipp is not installed (Debian package sip-tester): apt-get install sip-tester")
+    folder = tmp_path_factory.mktemp("ari-sipp")
+    (folder / "callers.csv").write_text(f"SEQUENTIAL\n{CALLER};\n", encoding="ascii")
+    path = folder / "uac_dtmf_wait_bye.xml"
+    path.write_text(SCENARIO.replace("@PCAP@", DTMF_PCAP), encoding="ascii")
+    return path
+
+
+def client_for(sb: Sandbox) -> AriClient:
+    user, password = sb.ari_credentials
+    return AriClient(sb.ari_url, user, password, APP)
+
+
+# --------------------------------------------------------------------------------------------- helpers
+class Tap:
+    """Runs a supervisor in the background; ``wait`` finds the next matching event (bounded)."""
+
+    def __init__(self, supervisor: AriSupervisor) -> None:
+        self.supervisor = supervisor
+        self.queue: asyncio.Queue[AriEvent] = asyncio.Queue()
+        self.backlog: list[AriEvent] = []
+        self.task = asyncio.create_task(self._pump())
+
+    async def _pump(self) -> None:
+        async for event in self.supervisor.events():
+            await self.queue.put(event)
+
+    async def wait(
+        self, kind: type[E], match: Callable[[E], bool] = lambda _: True, timeout: float = 15.0
+    ) -> E:
+        for index, event in enumerate(self.backlog):
+            if isinstance(event, kind) and match(event):
+                del self.backlog[index]
+                return event
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0 or self.task.done():
+                error = self.task.exception() if self.task.done() else None
+                seen = [type(e).__name__ for e in self.backlog]
+                pytest.fail(f"no {kind.__name__} within {timeout:.0f} s (supervisor: {error!r}; saw {seen})")
+            try:
+                event = await asyncio.wait_for(self.queue.get(), min(left, 0.5))
+            except TimeoutError:
+                continue
+            if isinstance(event, kind) and match(event):
+                return event
+            self.backlog.append(event)
+
+    async def close(self) -> None:
+        await self.supervisor.stop()
+        await asyncio.wait_for(self.task, 5)
+
+
+def errors_file(scenario: Path, port: int) -> Path:
+    return scenario.parent / f"sipp-{port}-errors.log"
+
+
+def start_call(scenario: Path, port: int) -> subprocess.Popen[bytes]:
+    cmd = [
+        "sipp", "-sf", str(scenario), "-inf", str(scenario.parent / "callers.csv"), "-s", "12345",
+        f"127.0.0.1:{PORTS.sip}", "-i", "127.0.0.1", "-p", str(port), "-mp", str(port + 1000),
+        "-m", "1", "-timeout", "60s", "-timeout_error", "-nostdin",
+        "-trace_err", "-error_file", str(errors_file(scenario, port)),
+    ]  # fmt: skip
+    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=scenario.parent)
+
+
+async def finish_call(proc: subprocess.Popen[bytes], errors: Path) -> None:
+    """SIPp must end with rc 0 (it got our BYE and answered it)."""
+    output, _ = await asyncio.to_thread(proc.communicate, None, 30)
+    details = errors.read_text(errors="replace")[-1500:] if errors.exists() else ""
+    assert proc.returncode == 0, details or output.decode(errors="replace")[-1500:]
+
+
+async def clean_up(proc: subprocess.Popen[bytes], client: AriClient, tap: Tap | None) -> None:
+    """Kill SIPp if still running, hang up every channel left, stop the supervisor, close the client."""
+    if proc.poll() is None:
+        proc.kill()
+        proc.communicate()
+    for channel in await client.list_channels():
+        with contextlib.suppress(AriNotFound):
+            await client.hangup(channel.id)
+    if tap is not None:
+        await tap.close()
+    await client.aclose()
+
+
+def run(body: Callable[[], Awaitable[Any]], seconds: float = 90.0) -> Any:
+    return asyncio.run(asyncio.wait_for(body(), seconds))
+
+
+def idle(channels: str) -> bool:
+    no_calls = re.search(r"^0 (of \d+ max )?active calls", channels, re.MULTILINE)
+    return re.search(r"^0 active channels$", channels, re.MULTILINE) is not None and no_calls is not None
+
+
+# --------------------------------------------------------------------------------------------- tests
+def test_call_dtmf_play_record_variables_and_continue_to_the_queue(sandbox: Sandbox, scenario: Path) -> None:
+    recording = f"ari-test-{uuid.uuid4().hex[:8]}"
+
+    async def body() -> None:
+        client = client_for(sandbox)
+        tap = Tap(AriSupervisor(client, QUICK))
+        proc = start_call(scenario, 25161)
+        sipp_errors = errors_file(scenario, 25161)
+        try:
+            first = await tap.wait(Resynced)
+            assert first.connection == 1
+            start = await tap.wait(StasisStart)
+            channel = start.channel
+            assert channel.caller_number == CALLER
+            assert channel.dialplan.context == "from-citizens"
+            assert channel.state == "Ring"
+
+            await client.answer(channel.id)
+            playback_id = await client.play(channel.id, "sound:beep", playback_id=f"pb-{recording}")
+            done = await tap.wait(PlaybackFinished, lambda e: e.playback_id == playback_id)
+            assert done.state == "done"
+            digit = await tap.wait(ChannelDtmfReceived, lambda e: e.channel.id == channel.id)
+            assert digit.digit == "1"
+
+            live = await client.record(channel.id, recording, max_duration=2, if_exists="overwrite")
+            assert live.name == recording
+            await tap.wait(RecordingStarted, lambda e: e.name == recording)
+            finished = await tap.wait(RecordingFinished, lambda e: e.name == recording)
+            assert finished.recording.format == "wav16"
+            stored = await client.get_stored_recording(recording)
+            assert stored.format == "wav16"
+            await client.delete_stored_recording(recording)
+            with pytest.raises(AriNotFound):
+                await client.get_stored_recording(recording)
+
+            await client.set_variable(channel.id, "HOTLINE_DRAFT_ID", "d-42")
+            varset = await tap.wait(ChannelVarset, lambda e: e.variable == "HOTLINE_DRAFT_ID")
+            assert varset.value == "d-42"
+            assert await client.get_variable(channel.id, "HOTLINE_DRAFT_ID") == "d-42"
+            with pytest.raises(AriNotFound):
+                await client.get_variable(channel.id, "HOTLINE_NEVER_SET")
+
+            await client.continue_in_dialplan(channel.id, "hotline-queues", "general", 1)
+            await tap.wait(StasisEnd, lambda e: e.channel.id == channel.id)
+            in_queue = await client.get_channel(channel.id)
+            assert in_queue.dialplan.context == "hotline-queues"
+            assert in_queue.dialplan.app_name == "Queue"
+            await client.hangup(channel.id)  # ARI can hang up a channel outside Stasis too
+            await finish_call(proc, sipp_errors)
+            with pytest.raises(AriNotFound):
+                await client.answer(channel.id)
+        finally:
+            await clean_up(proc, client, tap)
+
+    run(body)
+
+
+def test_reconnects_after_the_websocket_is_cut_and_resyncs(sandbox: Sandbox, scenario: Path) -> None:
+    async def body() -> None:
+        client = client_for(sandbox)
+        supervisor = AriSupervisor(client, QUICK)
+        tap = Tap(supervisor)
+        proc = start_call(scenario, 25171)
+        sipp_errors = errors_file(scenario, 25171)
+        try:
+            await tap.wait(Resynced)
+            channel = (await tap.wait(StasisStart)).channel
+            await client.answer(channel.id)
+
+            supervisor.drop_connection()  # as if the network dropped the TCP connection
+            again = await tap.wait(Resynced, timeout=20)
+            assert again.connection == supervisor.connections >= 2
+            assert channel.id in again.channel_ids
+            listed = next(c for c in again.channels if c.id == channel.id)
+            assert listed.caller_number == CALLER
+            assert listed.state == "Up"
+
+            # the app is live again: events flow on the new connection
+            playback_id = await client.play(channel.id, "sound:beep")
+            await tap.wait(PlaybackFinished, lambda e: e.playback_id == playback_id)
+            await client.hangup(channel.id)
+            await tap.wait(StasisEnd, lambda e: e.channel.id == channel.id)
+            await finish_call(proc, sipp_errors)
+        finally:
+            await clean_up(proc, client, tap)
+
+    run(body)
+
+
+def test_a_restarted_process_finds_the_parked_call_in_its_first_resync(
+    sandbox: Sandbox, scenario: Path
+) -> None:
+    async def body() -> None:
+        old_client = client_for(sandbox)
+        old = Tap(AriSupervisor(old_client, QUICK))
+        proc = start_call(scenario, 25181)
+        sipp_errors = errors_file(scenario, 25181)
+        new_client = client_for(sandbox)
+        new: Tap | None = None
+        try:
+            await old.wait(Resynced)
+            channel = (await old.wait(StasisStart)).channel
+            await old_client.answer(channel.id)
+            await old.close()  # our process "dies": the call stays parked in Stasis
+            await old_client.aclose()
+            assert channel.id in (await new_client.get_application()).channel_ids
+
+            new = Tap(AriSupervisor(new_client, QUICK))
+            first = await new.wait(Resynced)
+            assert first.connection == 1
+            assert first.channel_ids == (channel.id,)
+            assert first.channels[0].caller_number == CALLER
+
+            await new_client.hangup(channel.id)
+            await new.wait(StasisEnd, lambda e: e.channel.id == channel.id)
+            await finish_call(proc, sipp_errors)
+        finally:
+            await old.close()  # idempotent: the test may fail before the "restart"
+            await clean_up(proc, new_client, new)
+
+    run(body)
+
+
+def test_snoop_external_media_bridge_and_origination(sandbox: Sandbox, scenario: Path) -> None:
+    tag = uuid.uuid4().hex[:8]
+
+    async def body() -> None:
+        client = client_for(sandbox)
+        tap = Tap(AriSupervisor(client, QUICK))
+        proc = start_call(scenario, 25191)
+        sipp_errors = errors_file(scenario, 25191)
+        try:
+            await tap.wait(Resynced)
+            channel = (await tap.wait(StasisStart)).channel
+            await client.answer(channel.id)
+
+            snoop = await client.snoop(channel.id, spy="in", snoop_id=f"snoop-{tag}")
+            await tap.wait(StasisStart, lambda e: e.channel.id == snoop.id)
+            media = await client.external_media("127.0.0.1:29999", channel_id=f"em-{tag}")
+            assert media.channelvars.get("UNICASTRTP_LOCAL_ADDRESS") == "127.0.0.1"
+            await tap.wait(StasisStart, lambda e: e.channel.id == media.id)
+            bridge = await client.create_bridge("mixing", bridge_id=f"br-{tag}", name="transcribe")
+            await client.add_channel(bridge.id, [snoop.id, media.id])
+            entered = {
+                (await tap.wait(ChannelEnteredBridge, lambda e: e.bridge.id == bridge.id)).channel.id
+                for _ in range(2)
+            }
+            assert entered == {snoop.id, media.id}
+            await client.remove_channel(bridge.id, media.id)
+            await client.destroy_bridge(bridge.id)
+            with pytest.raises(AriNotFound):
+                await client.destroy_bridge(bridge.id)
+            for extra in (snoop.id, media.id):
+                await client.hangup(extra)
+
+            # nobody answers on the trunk port: the originated channel dies and we are told why
+            dialled = await client.originate(
+                "PJSIP/13900000000@citizens", timeout=3, channel_id=f"orig-{tag}", caller_id="12345"
+            )
+            gone = await tap.wait(ChannelDestroyed, lambda e: e.channel.id == dialled.id, timeout=20)
+            assert gone.cause > 0
+
+            await client.hangup(channel.id)
+            await tap.wait(StasisEnd, lambda e: e.channel.id == channel.id)
+            await finish_call(proc, sipp_errors)
+        finally:
+            await clean_up(proc, client, tap)
+
+    run(body)
+
+
+def test_no_channel_is_left(sandbox: Sandbox) -> None:
+    deadline = time.monotonic() + 15
+    while not idle(sandbox.cli("core show channels")):
+        if time.monotonic() > deadline:
+            pytest.fail(sandbox.cli("core show channels"))
+        time.sleep(0.3)
