@@ -14,6 +14,7 @@ from hotline.cli_data import (
     tickets_group,
     users_group,
 )
+from hotline.cli_ivr import ivr_group
 from hotline.cli_prompts import prompts_group
 from hotline.sandbox import sandbox_group
 from hotline.settings import Settings, SettingsError, load_settings
@@ -72,6 +73,7 @@ cli.add_command(departments_group)
 cli.add_command(tickets_group)
 cli.add_command(sandbox_group)
 cli.add_command(prompts_group)
+cli.add_command(ivr_group)
 
 
 def _settings(obj: dict[str, object]) -> Settings:

@@ -8,6 +8,7 @@ Values come from ``HOTLINE_*`` environment variables and, optionally, a ``KEY=VA
 from __future__ import annotations
 
 import os
+from datetime import time
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -49,6 +50,21 @@ class Settings(BaseSettings):
     max_text_length: int = Field(default=20_000, ge=100, description="Longest accepted ticket content.")
     sql_echo: bool = False
 
+    # -- telephony: the ARI (IVR) side ------------------------------------------------------------
+    ari_url: str | None = Field(
+        default=None, description="ARI base URL, e.g. http://127.0.0.1:8088/ari; unset = no IVR."
+    )
+    ari_username: str = "hotline"
+    ari_password: SecretStr | None = None
+    ari_app: str = "hotline-ivr"
+    recordings_dir: Path = Field(
+        default=Path("/var/spool/asterisk/recording"),
+        description="Where Asterisk's ARI recordings appear on this host (the drafts point there).",
+    )
+    ivr_opens: time | None = Field(default=None, description="Agent floor opens (None: around the clock).")
+    ivr_closes: time | None = None
+    ivr_workdays_only: bool = False
+
     @model_validator(mode="after")
     def _refuse_unsafe_prod(self) -> Settings:
         if self.profile is Profile.PROD:
@@ -57,6 +73,8 @@ class Settings(BaseSettings):
                 problems.append("HOTLINE_SECRET_KEY must be set to a private value in prod")
             elif len(self.secret_key.get_secret_value()) < 16:
                 problems.append("HOTLINE_SECRET_KEY must be at least 16 characters in prod")
+            if self.ari_url and not (self.ari_password and self.ari_password.get_secret_value()):
+                problems.append("HOTLINE_ARI_PASSWORD must be set when HOTLINE_ARI_URL is set in prod")
             if not self.database_url:
                 problems.append("HOTLINE_DATABASE_URL must be set in prod (e.g. postgresql+psycopg://…)")
             if problems:

@@ -1,0 +1,191 @@
+"""The IVR Stasis application: routes ARI events to one :class:`CallSession` per channel.
+
+Connection loss is handled by :class:`~ivr.ari.supervisor.AriSupervisor`; after every (re)connect its
+``Resynced`` event lists the channels in our app, and :meth:`IvrApp._resync` reconciles:
+
+- a channel we do not know (our process restarted mid-call) cannot resume its menu: it is sent to the
+  general queue, so the caller is never stranded;
+- a session whose channel is gone (hung up while we were away) gets ``HungUp``;
+- a call still open in the database whose channel is gone ends as ``system_lost``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from ivr.ari.client import AriClient
+from ivr.ari.errors import AriError
+from ivr.ari.events import AriEvent, Resynced, StasisStart
+from ivr.ari.supervisor import AriSupervisor
+from ivr.call_log import CallLog
+from ivr.call_session import CallSession
+from ivr.flows import events as flow
+from ivr.flows.hours import ServiceHours
+from ivr.flows.menu import SKILL_VARIABLE, MenuConfig, MenuFlow
+from ivr.translate import QUEUE_CONTEXT, channel_of, flow_event, queue_name
+from ticketing.calls import CallEndReason, Skill
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class IvrConfig:
+    """How the IVR behaves."""
+
+    menu: MenuConfig = field(default_factory=MenuConfig)
+    hours: ServiceHours = field(default_factory=ServiceHours)
+    recordings_dir: Path = Path("/var/spool/asterisk/recording")
+
+
+class IvrApp:
+    """The 12345 inbound IVR on one Asterisk."""
+
+    def __init__(
+        self,
+        ari: AriClient,
+        call_log: CallLog,
+        config: IvrConfig | None = None,
+        *,
+        supervisor: AriSupervisor | None = None,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._ari = ari
+        self._log = call_log
+        self._config = config or IvrConfig()
+        self._supervisor = supervisor or AriSupervisor(ari)
+        self._now = now
+        self._sessions: dict[str, CallSession] = {}
+        self._pending: dict[str, list[flow.Event]] = {}
+        self._starting: set[str] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.connected = asyncio.Event()
+
+    @property
+    def active_calls(self) -> int:
+        """Calls currently in the menu."""
+        return len(self._sessions)
+
+    async def run(self) -> None:
+        """Handle events until :meth:`stop`."""
+        try:
+            async for event in self._supervisor.events():
+                await self._dispatch(event)
+        finally:
+            for session in list(self._sessions.values()):
+                session.cancel()
+
+    async def stop(self) -> None:
+        """Stop taking events; calls in the menu are recovered on the next start (resync)."""
+        await self._supervisor.stop()
+
+    async def _dispatch(self, event: AriEvent) -> None:
+        if isinstance(event, Resynced):
+            await self._resync(event)
+            self.connected.set()
+            return
+        if isinstance(event, StasisStart):
+            if event.channel.id not in self._sessions and event.channel.id not in self._starting:
+                self._starting.add(event.channel.id)
+                task = asyncio.create_task(self._start_call(event))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+            return
+        channel_id = channel_of(event)
+        translated = flow_event(event)
+        if channel_id is None or translated is None:
+            return
+        session = self._sessions.get(channel_id)
+        if session is not None:
+            session.feed(translated)
+        elif channel_id in self._starting:
+            self._pending.setdefault(channel_id, []).append(translated)
+
+    async def _start_call(self, event: StasisStart) -> None:
+        channel = event.channel
+        try:
+            try:
+                ids = await self._log.started(
+                    channel.id, channel.caller_number or None, channel.dialplan.exten
+                )
+            except Exception:
+                # Without a call record we cannot keep a draft: let the dialplan's queue take the caller.
+                log.exception(
+                    "call %s: could not record the call; sending it to the general queue", channel.id
+                )
+                await self._to_general_queue(channel.id)
+                return
+            with contextlib.suppress(AriError):
+                await self._ari.set_variable(channel.id, "HOTLINE_CALL_ID", str(ids.call_id))
+                if ids.draft_id is not None:
+                    await self._ari.set_variable(channel.id, "HOTLINE_DRAFT_ID", str(ids.draft_id))
+            session = CallSession(
+                channel.id,
+                ids,
+                MenuFlow(self._config.menu, call_name=_safe_name(channel.id)),
+                self._ari,
+                self._log,
+                self._config.recordings_dir,
+                on_done=self._session_done,
+            )
+            self._sessions[channel.id] = session
+            session.start(flow.Started(within_hours=self._config.hours.is_open(self._now())))
+            for pending in self._pending.pop(channel.id, []):
+                session.feed(pending)
+        finally:
+            self._starting.discard(channel.id)
+
+    def _session_done(self, channel_id: str) -> None:
+        self._sessions.pop(channel_id, None)
+
+    async def _resync(self, event: Resynced) -> None:
+        live = {channel.id: channel for channel in event.channels}
+        for channel_id, session in list(self._sessions.items()):
+            if channel_id not in live:
+                session.feed(flow.HungUp())
+        for channel_id, channel in live.items():
+            if channel_id in self._sessions or channel_id in self._starting:
+                continue
+            log.warning("call %s: found in the app after a reconnect; to the general queue", channel_id)
+            try:
+                ids = await self._log.started(
+                    channel_id, channel.caller_number or None, channel.dialplan.exten
+                )
+                await self._log.step(ids.call_id, "resynced")
+                await self._log.queued(ids.call_id, queue_name(Skill.GENERAL))
+                await self._to_general_queue(channel_id)
+                await self._log.ended(ids.call_id, CallEndReason.QUEUED)
+            except Exception:
+                log.exception("call %s: resync failed", channel_id)
+                await self._to_general_queue(channel_id)
+        try:
+            open_calls = await self._log.open_calls()
+        except Exception:
+            log.exception("resync: cannot list open calls")
+            return
+        for channel_id, call_id in open_calls.items():
+            if (
+                channel_id not in live
+                and channel_id not in self._sessions
+                and channel_id not in self._starting
+            ):
+                with contextlib.suppress(Exception):
+                    await self._log.ended(call_id, CallEndReason.SYSTEM_LOST)
+
+    async def _to_general_queue(self, channel_id: str) -> None:
+        with contextlib.suppress(AriError):
+            await self._ari.set_variable(channel_id, SKILL_VARIABLE, Skill.GENERAL.value)
+        with contextlib.suppress(AriError):
+            await self._ari.continue_in_dialplan(
+                channel_id, context=QUEUE_CONTEXT, extension=Skill.GENERAL.value, priority=1
+            )
+
+
+def _safe_name(channel_id: str) -> str:
+    """Channel ids (``1732867200.42``) become file-name-safe recording name prefixes."""
+    return "call-" + "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in channel_id)

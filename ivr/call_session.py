@@ -1,0 +1,211 @@
+"""One call in the IVR: its flow, its ordered event queue, and the commands run against ARI.
+
+Events of one call are handled strictly in order by one worker task; calls run concurrently.
+Commands are executed in the order the flow gave them; an ARI failure is fed back to the flow as
+``CommandFailed`` (or ``HungUp`` when the channel is gone), so the flow decides what happens next.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import wave
+from collections.abc import Callable
+from pathlib import Path
+
+from ivr.ari.client import AriClient
+from ivr.ari.errors import AriError, AriNotFound
+from ivr.call_log import CallIds, CallLog
+from ivr.flows import commands as cmd
+from ivr.flows import events as flow
+from ivr.flows.menu import MenuFlow
+from ivr.prompts import media_uri
+from ivr.translate import QUEUE_CONTEXT, queue_name
+from ticketing.calls import CallEndReason
+
+log = logging.getLogger(__name__)
+
+_FORMAT_EXTENSIONS = {"wav16": "wav16", "wav": "wav", "slin16": "sln16"}
+
+
+class CallSession:
+    """Runs one :class:`MenuFlow` on one channel."""
+
+    def __init__(
+        self,
+        channel_id: str,
+        ids: CallIds,
+        flow_machine: MenuFlow,
+        ari: AriClient,
+        call_log: CallLog,
+        recordings_dir: Path,
+        on_done: Callable[[str], None],
+    ) -> None:
+        self.channel_id = channel_id
+        self.ids = ids
+        self._flow = flow_machine
+        self._ari = ari
+        self._log = call_log
+        self._recordings_dir = recordings_dir
+        self._on_done = on_done
+        self._queue: asyncio.Queue[flow.Event] = asyncio.Queue()
+        self._timers: dict[str, asyncio.TimerHandle] = {}
+        self._formats: dict[str, str] = {}
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def finished(self) -> bool:
+        """The flow has ended (exactly one end was reported)."""
+        return self._flow.finished
+
+    def start(self, started: flow.Started) -> None:
+        """Start the worker with the flow's first event."""
+        self._queue.put_nowait(started)
+        self._task = asyncio.create_task(self._work(), name=f"call-{self.channel_id}")
+
+    def feed(self, event: flow.Event) -> None:
+        """Queue an event for this call (never blocks)."""
+        self._queue.put_nowait(event)
+
+    async def wait(self) -> None:
+        """Until the worker has stopped."""
+        if self._task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    def cancel(self) -> None:
+        """Stop the worker (process shutdown); the call itself is left to the dialplan/resync."""
+        for handle in self._timers.values():
+            handle.cancel()
+        if self._task is not None:
+            self._task.cancel()
+
+    async def _work(self) -> None:
+        try:
+            while not self._flow.finished:
+                event = await self._queue.get()
+                if isinstance(event, flow.RecordingFinished):
+                    event = flow.RecordingFinished(event.name, await self._measure(event.name))
+                commands = (
+                    self._flow.start(event) if isinstance(event, flow.Started) else self._flow.handle(event)
+                )
+                for command in commands:
+                    await self._execute(command)
+        except Exception:
+            log.exception("call %s: flow worker crashed", self.channel_id)
+            await self._rescue()
+        finally:
+            for handle in self._timers.values():
+                handle.cancel()
+            self._timers.clear()
+            self._on_done(self.channel_id)
+
+    async def _execute(self, command: cmd.Command) -> None:
+        try:
+            await self._run(command)
+        except AriNotFound as exc:
+            # The channel (or the playback/recording) is gone: hang-up if the channel is.
+            log.info("call %s: %s → %s", self.channel_id, type(command).__name__, exc)
+            self.feed(flow.HungUp() if not await self._channel_alive() else _failed(command, str(exc)))
+        except AriError as exc:
+            log.warning("call %s: %s failed: %s", self.channel_id, type(command).__name__, exc)
+            self.feed(_failed(command, str(exc)))
+
+    async def _run(self, command: cmd.Command) -> None:
+        ari, channel = self._ari, self.channel_id
+        match command:
+            case cmd.Answer():
+                await ari.answer(channel)
+            case cmd.Play(playback_id=playback_id, prompts=prompts):
+                await ari.play(channel, [media_uri(p) for p in prompts], playback_id=playback_id)
+            case cmd.StopPlayback(playback_id=playback_id):
+                with contextlib.suppress(AriNotFound):  # it may have just finished
+                    await ari.stop_playback(playback_id)
+            case cmd.StartTimer(timer_id=timer_id, seconds=seconds):
+                loop = asyncio.get_running_loop()
+                self._timers[timer_id] = loop.call_later(seconds, self.feed, flow.TimerFired(timer_id))
+            case cmd.CancelTimer(timer_id=timer_id):
+                handle = self._timers.pop(timer_id, None)
+                if handle is not None:
+                    handle.cancel()
+            case cmd.Record():
+                self._formats[command.name] = command.format
+                await ari.record(
+                    channel,
+                    command.name,
+                    format=command.format,
+                    max_duration=command.max_seconds,
+                    max_silence=command.max_silence_seconds,
+                    beep=command.beep,
+                    terminate_on=command.terminate_on,
+                    if_exists="overwrite",
+                )
+            case cmd.StopRecording(name=name):
+                with contextlib.suppress(AriNotFound):
+                    await ari.stop_recording(name)
+            case cmd.SetVariables(variables=variables):
+                for key, value in variables.items():
+                    await ari.set_variable(channel, key, value)
+            case cmd.ContinueToQueue(skill=skill):
+                await self._log.queued(self.ids.call_id, queue_name(skill))
+                await ari.continue_in_dialplan(
+                    channel, context=QUEUE_CONTEXT, extension=skill.value, priority=1
+                )
+            case cmd.Hangup():
+                with contextlib.suppress(AriNotFound):
+                    await ari.hangup(channel)
+            case cmd.ReportChoice(skill=skill):
+                await self._log.chose(self.ids.call_id, skill)
+            case cmd.ReportStep(step=step):
+                await self._log.step(self.ids.call_id, step)
+            case cmd.ReportRecording(name=name, duration_ms=duration_ms):
+                await self._log.recorded(self.ids.call_id, str(self._recording_path(name)), duration_ms)
+            case cmd.ReportEnd(reason=reason):
+                await self._log.ended(self.ids.call_id, reason)
+            case _:
+                raise TypeError(f"unknown command {command!r}")
+
+    def _recording_path(self, name: str) -> Path:
+        extension = _FORMAT_EXTENSIONS.get(self._formats.get(name, "wav16"), "wav16")
+        return self._recordings_dir / f"{name}.{extension}"
+
+    async def _measure(self, name: str) -> int | None:
+        """Duration of a finished recording from its file header, or ``None`` if unreadable."""
+        path = self._recording_path(name)
+
+        def read() -> int | None:
+            try:
+                with wave.open(str(path), "rb") as audio:
+                    return int(audio.getnframes() * 1000 / audio.getframerate())
+            except (OSError, wave.Error, EOFError, ZeroDivisionError):
+                return None
+
+        return await asyncio.to_thread(read)
+
+    async def _channel_alive(self) -> bool:
+        try:
+            await self._ari.get_channel(self.channel_id)
+        except AriNotFound:
+            return False
+        except AriError:
+            return True
+        return True
+
+    async def _rescue(self) -> None:
+        """Our code failed: send the caller to the general queue and record the failure."""
+        with contextlib.suppress(Exception):
+            await self._ari.continue_in_dialplan(
+                self.channel_id, context=QUEUE_CONTEXT, extension="general", priority=1
+            )
+        with contextlib.suppress(Exception):
+            await self._log.ended(self.ids.call_id, CallEndReason.FAILED)
+
+
+def _failed(command: cmd.Command, reason: str) -> flow.CommandFailed:
+    command_id = (
+        getattr(command, "playback_id", None)
+        or getattr(command, "name", None)
+        or getattr(command, "timer_id", None)
+    )
+    return flow.CommandFailed(command_id, reason)
