@@ -1,0 +1,1 @@
+"""Benchmarks (not tests): they measure and print, and never assert on timings."""
