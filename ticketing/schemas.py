@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from ticketing.categories import Category, Channel, Urgency
 from ticketing.lifecycle import Action, HandlingKind, Role, Satisfaction, Status
@@ -17,9 +17,32 @@ Text300 = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 Code = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$")]
 
+# Planning dates (promised completion, extended due date) end here: nothing is promised a century ahead,
+# and end-of-day arithmetic on date.max would overflow.
+LATEST_DAY = date(2100, 12, 31)
+
+
+def reject_nul(value: object) -> object:
+    """Refuse NUL characters in text (and lists of text): PostgreSQL cannot store them in text columns."""
+    if isinstance(value, str) and "\x00" in value:
+        raise ValueError("text must not contain NUL (\\x00) characters")
+    if isinstance(value, list):
+        for item in value:
+            reject_nul(item)
+    return value
+
+
+# A ticket or department reference in a URL path (id, number or code).
+Ref = Annotated[str, AfterValidator(reject_nul)]
+
 
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*")
+    @classmethod
+    def _no_nul(cls, value: object) -> object:
+        return reject_nul(value)
 
 
 class CallerIn(_In):
@@ -66,8 +89,8 @@ class ActionRequest(_In):
         default_factory=list, max_length=20
     )
     knowledge_ref: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = None
-    promised_date: date | None = None
-    new_due_date: date | None = None
+    promised_date: date | None = Field(default=None, le=LATEST_DAY)
+    new_due_date: date | None = Field(default=None, le=LATEST_DAY)
     satisfaction: Satisfaction | None = None
     result_satisfaction: Satisfaction | None = None
     expected_version: int | None = Field(default=None, ge=1)
@@ -204,6 +227,17 @@ class TicketQuery(_In):
     @classmethod
     def _normalise(cls, value: str | None) -> str | None:
         return normalise_phone(value) if value else None
+
+    @field_validator("created_from", "created_to")
+    @classmethod
+    def _in_range(cls, value: datetime | None) -> datetime | None:
+        # Naive values are refused by the service with a precise message; aware ones must fit in UTC.
+        if value is not None and value.tzinfo is not None:
+            try:
+                value.astimezone(UTC)
+            except OverflowError:
+                raise ValueError("date-time out of range") from None
+        return value
 
 
 class UserCreate(_In):

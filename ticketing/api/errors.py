@@ -9,8 +9,9 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from ticketing.errors import TicketingError
 
@@ -27,9 +28,22 @@ _HTTP_IDS = {
 }
 
 
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
 def error_body(error_id: str, message: str, details: dict[str, Any] | None = None) -> dict[str, Any]:
     """The wire form of every error."""
     return {"error_id": error_id, "message": message, "details": jsonable_encoder(details or {})}
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """The methods some route accepts for this request's path."""
+    routes = request.app.router.routes
+    return [
+        method
+        for method in _METHODS
+        if any(route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes)
+    ]
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -57,13 +71,28 @@ def install_error_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         error_id = _HTTP_IDS.get(exc.status_code, "http_error")
-        return JSONResponse(error_body(error_id, str(exc.detail)), status_code=exc.status_code)
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            # A 405 must list every method the path allows (RFC 9110 §15.5.6); Starlette names only
+            # those of the first route that matched the path.
+            headers["Allow"] = ", ".join(_allowed_methods(request))
+        return JSONResponse(
+            error_body(error_id, str(exc.detail)), status_code=exc.status_code, headers=headers
+        )
 
     @app.exception_handler(IntegrityError)
     async def _integrity(_request: Request, exc: IntegrityError) -> JSONResponse:
         log.warning("integrity error: %s", exc.orig)
         return JSONResponse(
             error_body("conflict", "the change conflicts with existing data; nothing was saved"), 409
+        )
+
+    @app.exception_handler(DataError)
+    async def _data(_request: Request, exc: DataError) -> JSONResponse:
+        # A value the database refuses (out of range, unstorable text) is bad input, not a crash.
+        log.warning("data error: %s", exc.orig)
+        return JSONResponse(
+            error_body("invalid_input", "a value cannot be stored as given; nothing was saved"), 422
         )

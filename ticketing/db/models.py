@@ -114,6 +114,7 @@ class Ticket(Base):
     __table_args__ = (
         Index("ix_tickets_status_due", "status", "due_at"),
         Index("ix_tickets_category_created", "category", "created_at"),
+        Index("ix_tickets_status_created", "status", "created_at"),
         Index("ix_tickets_caller_phone", "caller_phone"),
         Index("ix_tickets_created_at", "created_at"),
     )
@@ -145,7 +146,7 @@ class TicketAssignment(Base):
 
     __table_args__ = (
         Index("ix_assignments_ticket", "ticket_id"),
-        Index("ix_assignments_department_active", "department_id", "active"),
+        Index("ix_assignments_department_active", "department_id", "active", "ticket_id"),
     )
 
 

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, exists, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from ticketing.db.models import Department, Ticket, TicketAssignment, TicketEvent, User
@@ -136,8 +136,9 @@ class TicketService:
             .limit(query.page_size)
             .offset((query.page - 1) * query.page_size)
         ).all()
+        departments = self._departments({a.department_id for t in rows for a in t.assignments})
         return Page[TicketOut](
-            items=[self.to_out(t, actor, full=False) for t in rows],
+            items=[self.to_out(t, actor, full=False, departments=departments) for t in rows],
             total=total or 0,
             page=query.page,
             page_size=query.page_size,
@@ -158,10 +159,13 @@ class TicketService:
             stmt = stmt.where(Ticket.created_at < _aware(query.created_to, "created_to"))
         if query.department:
             department = DepartmentService(self._session).resolve(query.department)
+            # EXISTS, not IN (subquery): SQLite would materialise every matching id and sort full rows.
             stmt = stmt.where(
-                Ticket.id.in_(
-                    select(TicketAssignment.ticket_id).where(
-                        TicketAssignment.department_id == department.id, TicketAssignment.active.is_(True)
+                exists(
+                    select(TicketAssignment.id).where(
+                        TicketAssignment.ticket_id == Ticket.id,
+                        TicketAssignment.department_id == department.id,
+                        TicketAssignment.active.is_(True),
                     )
                 )
             )
@@ -206,11 +210,19 @@ class TicketService:
         ]
 
     # -- views -------------------------------------------------------------------------------------
-    def to_out(self, ticket: Ticket, actor: Actor, *, full: bool) -> TicketOut:
-        """The API view of ``ticket`` for ``actor``."""
+    def to_out(
+        self,
+        ticket: Ticket,
+        actor: Actor,
+        *,
+        full: bool,
+        departments: dict[uuid.UUID, Department] | None = None,
+    ) -> TicketOut:
+        """The API view of ``ticket`` for ``actor`` (pass ``departments`` to avoid a query per ticket)."""
         now = self._now()
         status = Status(ticket.status)
-        departments = self._departments({a.department_id for a in ticket.assignments})
+        if departments is None:
+            departments = self._departments({a.department_id for a in ticket.assignments})
         return TicketOut(
             id=ticket.id,
             number=ticket.number,

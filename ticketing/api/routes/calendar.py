@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from ticketing.api.deps import Context, CurrentActor, require_role
 from ticketing.lifecycle import Role
+from ticketing.schemas import reject_nul
 from ticketing.services.calendar_store import load_calendar, recompute_provisional_deadlines, save_overrides
 
 router = APIRouter(prefix="/calendar", tags=["calendar"])
@@ -20,7 +22,7 @@ class OverrideIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     day: date
     workday: bool
-    note: str | None = Field(default=None, max_length=200)
+    note: Annotated[str | None, AfterValidator(reject_nul)] = Field(default=None, max_length=200)
 
 
 class OverridesIn(BaseModel):

@@ -6,7 +6,7 @@ from fastapi import APIRouter, status
 
 from ticketing.api.deps import Context, CurrentActor
 from ticketing.db.models import Department
-from ticketing.schemas import DepartmentCreate, DepartmentOut, DepartmentUpdate
+from ticketing.schemas import DepartmentCreate, DepartmentOut, DepartmentUpdate, Ref
 from ticketing.services.departments import DepartmentService
 
 router = APIRouter(prefix="/departments", tags=["departments"])
@@ -40,14 +40,14 @@ def create_department(body: DepartmentCreate, ctx: Context, actor: CurrentActor)
 
 
 @router.get("/{ref}")
-def get_department(ref: str, ctx: Context, _actor: CurrentActor) -> DepartmentOut:
+def get_department(ref: Ref, ctx: Context, _actor: CurrentActor) -> DepartmentOut:
     """One unit by code or id."""
     with ctx.unit_of_work() as session:
         return _out(DepartmentService(session).resolve(ref))
 
 
 @router.patch("/{ref}")
-def update_department(ref: str, body: DepartmentUpdate, ctx: Context, actor: CurrentActor) -> DepartmentOut:
+def update_department(ref: Ref, body: DepartmentUpdate, ctx: Context, actor: CurrentActor) -> DepartmentOut:
     """Rename, re-parent or (de)activate a unit (admin). Units are never deleted."""
     with ctx.unit_of_work() as session:
         return _out(DepartmentService(session, now=ctx.now).update(ref, body, actor))

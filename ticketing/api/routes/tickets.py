@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, status
 
 from ticketing.api.deps import Context, CurrentActor
 from ticketing.lifecycle import Action
-from ticketing.schemas import ActionRequest, EventOut, Page, TicketCreate, TicketOut, TicketQuery
+from ticketing.schemas import ActionRequest, EventOut, Page, Ref, TicketCreate, TicketOut, TicketQuery
 from ticketing.services.actions import ActionService
 from ticketing.services.tickets import TicketService
 
@@ -34,21 +34,21 @@ def list_tickets(
 
 
 @router.get("/{ref}")
-def get_ticket(ref: str, ctx: Context, actor: CurrentActor) -> TicketOut:
+def get_ticket(ref: Ref, ctx: Context, actor: CurrentActor) -> TicketOut:
     """One ticket by id or number; reading the caller identity is audited."""
     with ctx.unit_of_work() as session:
         return TicketService(session, now=ctx.now).get(ref, actor)
 
 
 @router.get("/{ref}/events")
-def ticket_events(ref: str, ctx: Context, actor: CurrentActor) -> list[EventOut]:
+def ticket_events(ref: Ref, ctx: Context, actor: CurrentActor) -> list[EventOut]:
     """Every state change of the ticket, oldest first."""
     with ctx.unit_of_work() as session:
         return TicketService(session, now=ctx.now).events(ref, actor)
 
 
 def _action_route(action: Action) -> None:
-    def perform(ref: str, body: ActionRequest, ctx: Context, actor: CurrentActor) -> TicketOut:
+    def perform(ref: Ref, body: ActionRequest, ctx: Context, actor: CurrentActor) -> TicketOut:
         with ctx.unit_of_work() as session:
             ticket = ActionService(session, ctx.calendar(session), now=ctx.now).perform(
                 ref, action, body, actor
