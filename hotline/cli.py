@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from hotline.cli_bench import bench_group
 from hotline.cli_calendar import calendar_group
 from hotline.cli_data import (
     calendar_load_overrides,
@@ -74,6 +75,7 @@ cli.add_command(tickets_group)
 cli.add_command(sandbox_group)
 cli.add_command(prompts_group)
 cli.add_command(ivr_group)
+cli.add_command(bench_group)
 
 
 def _settings(obj: dict[str, object]) -> Settings:
