@@ -7,6 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 from ticketing.calendar import WorkCalendar
@@ -81,6 +82,8 @@ class ActionService:
         ticket.supervised = transition.after.supervised
         ticket.redo_count = transition.after.redo_count
         ticket.updated_at = now
+        # Every action bumps the version, even one that changes no column (催办 under a frozen clock).
+        flag_modified(ticket, "updated_at")
         self._session.add(
             TicketEvent(
                 ticket_id=ticket.id,
