@@ -107,7 +107,9 @@ def test_supervision_and_overdue_queries(api: Api) -> None:
     on_time = api.new_ticket(category="report")["number"]
     api.act("agent", late, "dispatch", lead_department="city.housing")
     api.act("agent", on_time, "dispatch", lead_department="city.housing")
-    api.act("agent", late, "urge", reason="请尽快办理")
+    before = api.ok("agent", "GET", f"/tickets/{late}")["version"]
+    urged = api.act("agent", late, "urge", reason="请尽快办理")
+    assert urged["version"] == before + 1  # even with the clock standing still
     supervised = api.act("leader", late, "supervise", reason="群众反映强烈，列入督办")
     assert supervised["supervised"] is True
     assert supervised["status"] == "dispatched"
