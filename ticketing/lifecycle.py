@@ -28,7 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
-from ticketing.errors import IllegalTransition, PermissionDenied
+from ticketing.errors import IllegalTransition, InvalidInput, PermissionDenied
 
 
 class Status(StrEnum):
@@ -262,8 +262,9 @@ def allowed_actions(facts: TicketFacts, role: Role) -> list[Action]:
 def apply(facts: TicketFacts, action: Action, role: Role, given: ActionInput | None = None) -> Transition:
     """Decide the outcome of ``action`` by ``role`` on a ticket with ``facts``.
 
-    Raises :class:`IllegalTransition` when the action is not allowed from the current status or its
-    input is incomplete, and :class:`PermissionDenied` when the role may never take it.
+    Raises :class:`PermissionDenied` when the role may never take the action, :class:`IllegalTransition`
+    (409) when the current state does not allow it, and :class:`InvalidInput` (422) when the action is
+    allowed but its input is incomplete (no reason, no lead unit, no promised date …).
     """
     given = given or ActionInput()
     sources, roles = _RULES[action]
@@ -282,9 +283,12 @@ def apply(facts: TicketFacts, action: Action, role: Role, given: ActionInput | N
             status=facts.status.value,
             allowed_from=sorted(s.value for s in sources),
         )
-    problem = _precondition_error(facts, action) or _input_error(action, given)
+    problem = _precondition_error(facts, action)
     if problem:
         raise IllegalTransition(problem, action=action.value, status=facts.status.value)
+    missing = _input_error(action, given)
+    if missing:
+        raise InvalidInput(missing, action=action.value, status=facts.status.value)
     return _outcome(facts, action, given)
 
 

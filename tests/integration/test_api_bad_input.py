@@ -165,7 +165,7 @@ def test_actions_refuse_bad_input_and_change_nothing(api: Api) -> None:
         422,
         "invalid_input",
     )
-    result = refused("dispatch", {"co_departments": ["city.urban"]}, 409, "illegal_transition")
+    result = refused("dispatch", {"co_departments": ["city.urban"]}, 422, "invalid_input")
     assert result["details"]["action"] == "dispatch"
     # Form errors.
     refused("dispatch", {"lead_department": "city.housing", "priority": "high"}, 422, "invalid_input")
@@ -209,9 +209,9 @@ def test_illegal_transitions_are_409_with_details(api: Api) -> None:
         409,
         "illegal_transition",
     )
-    # A missing reason is refused the same way (R-SCOPE: a rejection records its reason).
+    # A missing reason is incomplete input, not a wrong state (R-SCOPE: a rejection records its reason).
     result = assert_error(
-        api.call("agent", "POST", f"/tickets/{number}/reject", json={}), 409, "illegal_transition"
+        api.call("agent", "POST", f"/tickets/{number}/reject", json={}), 422, "invalid_input"
     )
     assert result["details"] == {"action": "reject", "status": "registered"}
     assert snapshot(api) == before
@@ -224,7 +224,7 @@ def test_illegal_transitions_are_409_with_details(api: Api) -> None:
     )
     assert result["details"] == {"action": "accept", "status": "in_progress", "allowed_from": ["dispatched"]}
     result = assert_error(
-        api.call("housing", "POST", f"/tickets/{number}/reply", json={}), 409, "illegal_transition"
+        api.call("housing", "POST", f"/tickets/{number}/reply", json={}), 422, "invalid_input"
     )
     assert result["details"]["status"] == "in_progress"
     assert_error(

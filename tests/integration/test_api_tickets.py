@@ -76,7 +76,7 @@ def test_return_redispatch_promise_extension(api: Api) -> None:
 def test_direct_answer_escalation_and_rejection(api: Api) -> None:
     direct = api.new_ticket(category="consult", title="社保卡补办流程")["number"]
     missing_ref = api.call("agent", "POST", f"/tickets/{direct}/answer_directly", json={})
-    assert missing_ref.status_code == 409
+    assert (missing_ref.status_code, missing_ref.json()["error_id"]) == (422, "invalid_input")
     done = api.act("agent", direct, "answer_directly", knowledge_ref="KB-2026-0012")
     assert (done["status"], done["knowledge_ref"]) == ("completed", "KB-2026-0012")
     assert done["closed_at"] is not None
@@ -97,7 +97,7 @@ def test_direct_answer_escalation_and_rejection(api: Api) -> None:
     draft = api.new_ticket(as_draft=True, title="广告推销")["number"]
     assert api.ok("agent", "GET", f"/tickets/{draft}")["status"] == "draft"
     no_reason = api.call("agent", "POST", f"/tickets/{draft}/reject", json={})
-    assert no_reason.status_code == 409
+    assert (no_reason.status_code, no_reason.json()["error_id"]) == (422, "invalid_input")
     rejected = api.act("agent", draft, "reject", reason="广告推销，不予受理")
     assert rejected["status"] == "rejected"
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 
 import pytest
 
-from ticketing.errors import Conflict, IllegalTransition, PermissionDenied
+from ticketing.errors import Conflict, IllegalTransition, InvalidInput, PermissionDenied
 from ticketing.lifecycle import (
     OPEN_STATUSES,
     REASON_REQUIRED,
@@ -204,9 +204,10 @@ def _some_role(action: Action) -> Role:
 def assert_input_rejected(action: Action, given: ActionInput, *, match: str | None = None) -> None:
     status = _first_source(action)
     facts = facts_for(status, action)
-    with pytest.raises(IllegalTransition, match=match) as illegal:
+    with pytest.raises(InvalidInput, match=match) as illegal:
         apply(facts, action, _some_role(action), given)
-    assert illegal.value.error_id == "illegal_transition"
+    assert illegal.value.error_id == "invalid_input"
+    assert illegal.value.http_status == 422
     assert illegal.value.details["action"] == action.value
     assert illegal.value.details["status"] == status.value
 
