@@ -58,12 +58,13 @@ def serve(obj: dict[str, object], host: str | None, port: int | None) -> None:
 @cli.command()
 @click.option("--keep-serving", is_flag=True, help="Leave the API server running after the walk-through.")
 @click.option("--port", type=int, default=0, help="Port for the demo API server (0 = any free port).")
+@click.option("--call/--no-call", default=True, help="Also place a SIPp call through Asterisk and the IVR.")
 @click.pass_obj
-def demo(obj: dict[str, object], keep_serving: bool, port: int) -> None:
-    """Fresh SQLite database, seeded departments, API server, and one ticket's life through the API."""
+def demo(obj: dict[str, object], keep_serving: bool, port: int, call: bool) -> None:
+    """Fresh SQLite database, API walk-through of one ticket, and a simulated citizen call into a draft."""
     from hotline.demo import run_demo
 
-    run_demo(_settings(obj), keep_serving=keep_serving, port=port)
+    run_demo(_settings(obj), keep_serving=keep_serving, port=port, with_call=call)
 
 
 calendar_group.add_command(calendar_load_overrides)

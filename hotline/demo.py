@@ -41,8 +41,13 @@ DEMO_USERS = (
 )
 
 
-def run_demo(settings: Settings, *, keep_serving: bool = False, port: int = 0) -> None:
-    """Run the walk-through; with ``keep_serving`` the server stays up until Ctrl-C."""
+def run_demo(
+    settings: Settings, *, keep_serving: bool = False, port: int = 0, with_call: bool = True
+) -> None:
+    """Run the walk-through; with ``keep_serving`` the server stays up until Ctrl-C.
+
+    ``with_call`` adds the telephony part: a real Asterisk sandbox, the IVR and one SIPp citizen.
+    """
     if settings.database_url is None:
         DEMO_DB.parent.mkdir(parents=True, exist_ok=True)
         for suffix in ("", "-wal", "-shm"):
@@ -83,6 +88,11 @@ def run_demo(settings: Settings, *, keep_serving: bool = False, port: int = 0) -
     try:
         with httpx.Client(base_url=f"{base}/api/v1", timeout=10, trust_env=False) as http:
             _walk_through(http)
+        if with_call:
+            from hotline.demo_call import run_demo_call
+
+            _step("8. A citizen calls 12345: Asterisk → IVR menu → describe the matter → queue, with a draft")
+            run_demo_call(make_sessionmaker(engine))
         if keep_serving:
             click.echo(f"\nserver keeps running on {base}; Ctrl-C to stop")
             while thread.is_alive():
