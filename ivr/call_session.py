@@ -27,6 +27,8 @@ from ticketing.calls import CallEndReason
 log = logging.getLogger(__name__)
 
 _FORMAT_EXTENSIONS = {"wav16": "wav16", "wav": "wav", "slin16": "sln16"}
+_WAV_HEADER_BYTES = 44  # the canonical header Asterisk's format_wav writes
+_CLOSE_WAIT_S = 3.0
 
 
 class CallSession:
@@ -160,6 +162,11 @@ class CallSession:
             case cmd.ReportStep(step=step):
                 await self._log.step(self.ids.call_id, step)
             case cmd.ReportRecording(name=name, duration_ms=duration_ms):
+                if duration_ms is None:  # cut short (hang-up): measure once Asterisk has closed the file
+                    duration_ms = await self._measure_closed(name)
+                    if duration_ms == 0:
+                        log.info("call %s: recording %s holds no audio; not attached", self.channel_id, name)
+                        return
                 await self._log.recorded(self.ids.call_id, str(self._recording_path(name)), duration_ms)
             case cmd.ReportEnd(reason=reason):
                 await self._log.ended(self.ids.call_id, reason)
@@ -182,6 +189,40 @@ class CallSession:
                 return None
 
         return await asyncio.to_thread(read)
+
+    async def _measure_closed(self, name: str) -> int | None:
+        """Duration of a recording that was stopped early, once Asterisk has closed the file (its WAV
+        header then accounts for every byte): ``0`` when there is no file or no audio in it, ``None``
+        when the length cannot be told (not a WAV, or still not closed after a few seconds).
+
+        While Asterisk still writes, the header says 0 frames: reading it then would take a real partial
+        recording for an empty one.
+        """
+        path = self._recording_path(name)
+        if path.suffix not in (".wav", ".wav16"):
+            return None
+
+        def closed() -> int | None:
+            try:
+                size = path.stat().st_size
+                with wave.open(str(path), "rb") as audio:
+                    frames, width, channels = audio.getnframes(), audio.getsampwidth(), audio.getnchannels()
+                    rate = audio.getframerate()
+            except (OSError, wave.Error, EOFError):
+                return None
+            if rate <= 0 or size != _WAV_HEADER_BYTES + frames * width * channels:
+                return None
+            return int(frames * 1000 / rate)
+
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + _CLOSE_WAIT_S
+        while True:
+            duration = await asyncio.to_thread(closed)
+            if duration is not None:
+                return duration
+            if loop.time() >= deadline:
+                return None if await asyncio.to_thread(path.exists) else 0
+            await asyncio.sleep(0.1)
 
     async def _channel_alive(self) -> bool:
         try:

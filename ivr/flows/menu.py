@@ -11,7 +11,8 @@ States (``MenuState``)::
       1-4: ReportChoice(skill) → DESCRIBE --played--> RECORDING --finished/failed--> TRANSFER(skill)
       0:   ReportChoice(general) → TRANSFER(general)
       *:   MENU again (no strike)
-      other key or no key in time: strike; below max_attempts → MENU (notice + menu), else TRANSFER(general)
+      other key or no key in time: strike, reported as step ``invalid:<key>`` / ``timeout``;
+        below max_attempts → MENU (notice + menu), else TRANSFER(general)
     TRANSFER --played--> SetVariables(HOTLINE_SKILL) + ContinueToQueue + ReportEnd(QUEUED) → DONE
     IDLE --Started(out of hours)--> OUT_OF_HOURS --played--> MESSAGE
       MESSAGE --recorded--> ReportRecording → GOODBYE --played--> Hangup + ReportEnd(MESSAGE_LEFT) → DONE
@@ -293,7 +294,7 @@ class MenuFlow:
 
     def _timer_fired(self) -> list[Command]:
         if self._state is MenuState.WAIT_DIGIT:
-            return self._strike(self._p.timeout)
+            return self._strike(self._p.timeout, "timeout")
         if self._state in (MenuState.RECORDING, MenuState.MESSAGE) and self._recording is not None:
             # Asterisk should have ended the recording at max_seconds: stop it and keep what is there.
             commands: list[Command] = [StopRecording(self._recording)]
@@ -321,13 +322,15 @@ class MenuFlow:
             return [ReportChoice(Skill.GENERAL), *self._transfer(Skill.GENERAL, self._p.transfer_agent)]
         if digit == REPEAT_DIGIT:
             return self._play(MenuState.MENU, self._p.menu)
-        return self._strike(self._p.invalid)
+        return self._strike(self._p.invalid, f"invalid:{digit}")
 
-    def _strike(self, notice: str) -> list[Command]:
+    def _strike(self, notice: str, step: str) -> list[Command]:
+        """An invalid key or no key in time: reported as a step (``invalid:7``, ``timeout``)."""
         self._strikes += 1
+        commands: list[Command] = [ReportStep(step)]
         if self._strikes >= self._config.max_attempts:
-            return self._transfer(Skill.GENERAL, notice, self._p.transfer_agent)
-        return self._play(MenuState.MENU, notice, self._p.menu)
+            return commands + self._transfer(Skill.GENERAL, notice, self._p.transfer_agent)
+        return commands + self._play(MenuState.MENU, notice, self._p.menu)
 
     def _recorded(self, duration_ms: int | None, *, failed: bool = False) -> list[Command]:
         name = self._recording

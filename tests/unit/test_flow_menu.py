@@ -213,8 +213,9 @@ def test_star_repeats_the_menu_without_a_strike(when: str) -> None:
 def test_invalid_digit_replays_menu_with_notice() -> None:
     call = Call()
     at_menu_wait(call)
+    timer = call.last(StartTimer).timer_id
     out = call.send(Dtmf("7"))
-    assert out == [CancelTimer(call.log[-3].timer_id), call.last(Play)]  # type: ignore[union-attr]
+    assert out == [CancelTimer(timer), ReportStep("invalid:7"), call.last(Play)]
     assert call.last(Play).prompts == ("invalid", "menu")
     assert call.flow.strikes == 1
     assert call.flow.state is MenuState.MENU
@@ -224,7 +225,7 @@ def test_timeout_replays_menu_with_notice() -> None:
     call = Call()
     at_menu_wait(call)
     out = call.timer()
-    assert out == [call.last(Play)]
+    assert out == [ReportStep("timeout"), call.last(Play)]
     assert call.last(Play).prompts == ("timeout", "menu")
     assert call.flow.strikes == 1
 
@@ -575,14 +576,25 @@ def test_not_an_event_is_ignored() -> None:
     assert call.flow.handle("garbage") == []  # type: ignore[arg-type]
 
 
-def test_steps_are_reported_once_per_step() -> None:
+def test_steps_are_reported_once_per_step_and_strikes_each_time() -> None:
     call = Call()
     at_menu_wait(call)
     call.send(Dtmf("9"))
     call.played()
+    call.timer()
+    call.played()
     call.send(Dtmf("1"))
     steps = [c.step for c in call.log if isinstance(c, ReportStep)]
-    assert steps == ["welcome", "menu", "describe"]
+    assert steps == ["welcome", "menu", "invalid:9", "timeout", "describe"]
+
+
+def test_strikes_during_the_welcome_come_before_the_menu_step() -> None:
+    call = Call()
+    call.send(Dtmf("7"))
+    call.send(Dtmf("8"))
+    call.send(Dtmf("9"))
+    steps = [c.step for c in call.log if isinstance(c, ReportStep)]
+    assert steps == ["welcome", "invalid:7", "menu", "invalid:8", "invalid:9", "transfer"]
 
 
 def test_ids_are_unique_per_call_name() -> None:
