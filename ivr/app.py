@@ -120,10 +120,12 @@ class IvrApp:
                 )
                 await self._to_general_queue(channel.id)
                 return
-            with contextlib.suppress(AriError):
-                await self._ari.set_variable(channel.id, "HOTLINE_CALL_ID", str(ids.call_id))
-                if ids.draft_id is not None:
-                    await self._ari.set_variable(channel.id, "HOTLINE_DRAFT_ID", str(ids.draft_id))
+            variables = {"HOTLINE_CALL_ID": str(ids.call_id)}
+            if ids.draft_id is not None:
+                variables["HOTLINE_DRAFT_ID"] = str(ids.draft_id)
+            for name, value in variables.items():
+                with contextlib.suppress(AriError):
+                    await self._ari.set_variable(channel.id, name, value)
             session = CallSession(
                 channel.id,
                 ids,
