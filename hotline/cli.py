@@ -42,17 +42,17 @@ def cli(ctx: click.Context, config_file: str | None) -> None:
 @click.option("--port", type=int, default=None, help="Port (default: settings.http_port).")
 @click.pass_obj
 def serve(obj: dict[str, object], host: str | None, port: int | None) -> None:
-    """Run the API server (REST under /api/v1, OpenAPI at /docs)."""
-    import uvicorn
+    """Run the API server (REST under /api/v1, OpenAPI at /docs) and, when HOTLINE_ARI_URL is set,
+    the IVR in the same process."""
+    import asyncio
 
-    from hotline.wiring import build_app
+    from hotline.wiring import serve_all
     from ticketing.db.migrate import upgrade
 
     settings = _settings(obj)
     if settings.profile.value == "dev":
         upgrade(settings.effective_database_url)
-    app = build_app(settings)
-    uvicorn.run(app, host=host or settings.http_host, port=port or settings.http_port, log_level="info")
+    asyncio.run(serve_all(settings, host=host or settings.http_host, port=port or settings.http_port))
 
 
 @cli.command()

@@ -23,3 +23,37 @@ def build_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     engine = engine or build_engine(settings)
     ctx = ApiContext(sessions=make_sessionmaker(engine), token_ttl=timedelta(hours=settings.token_ttl_hours))
     return create_app(ctx)
+
+
+async def serve_all(settings: Settings, *, host: str, port: int) -> None:
+    """The API server and, if ``HOTLINE_ARI_URL`` is set, the IVR, in one asyncio process.
+
+    The IVR reconnects to Asterisk by itself; it stops when the server stops (Ctrl-C / SIGTERM).
+    """
+    import asyncio
+    import contextlib
+    import logging
+
+    import uvicorn
+
+    from hotline.ivr_runtime import AriTarget, ivr_config, serve_ivr
+
+    engine = build_engine(settings)
+    server = uvicorn.Server(
+        uvicorn.Config(build_app(settings, engine), host=host, port=port, log_level="info")
+    )
+    ivr_task: asyncio.Task[None] | None = None
+    if settings.ari_url:
+        target = AriTarget.from_settings(settings)
+        logging.getLogger(__name__).info("IVR app %s on %s", target.app, target.url)
+        ivr_task = asyncio.create_task(
+            serve_ivr(target, make_sessionmaker(engine), ivr_config(settings, target))
+        )
+    try:
+        await server.serve()
+    finally:
+        if ivr_task is not None:
+            ivr_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await ivr_task
+        engine.dispose()
