@@ -99,3 +99,57 @@ def tickets_command(
         run_benchmark(config, echo=lambda line: click.echo(line))
     except RuntimeError as exc:
         raise click.ClickException(str(exc)) from exc
+
+
+def _steps(_ctx: click.Context, _param: click.Parameter, value: str) -> tuple[int, ...]:
+    try:
+        steps = tuple(int(v) for v in value.split(",") if v.strip())
+    except ValueError:
+        steps = ()
+    if not steps or any(s < 1 or s > 500 for s in steps):
+        raise click.BadParameter(f"comma-separated concurrencies between 1 and 500, got {value!r}")
+    return steps
+
+
+@bench_group.command("ivr")
+@click.option(
+    "--steps",
+    default="20,50,100,200",
+    show_default=True,
+    callback=_steps,
+    help="Concurrent calls of each load step (comma-separated).",
+)
+@click.option(
+    "--step-seconds",
+    type=click.FloatRange(min=5, max=600),
+    default=40.0,
+    show_default=True,
+    help="How long each step offers calls (per target).",
+)
+@click.option(
+    "--in-queue-ms",
+    type=click.IntRange(min=0, max=60_000),
+    default=2500,
+    show_default=True,
+    help="How long each caller waits in the queue before hanging up.",
+)
+@click.option(
+    "--db-url",
+    default=None,
+    help="Database of the IVR process (default: a throw-away SQLite file); migrated on start.",
+)
+@click.option("--keep-log", is_flag=True, help="Keep the instance's Asterisk console log afterwards.")
+def ivr_command(
+    steps: tuple[int, ...], step_seconds: float, in_queue_ms: int, db_url: str | None, keep_log: bool
+) -> None:
+    """SIPp load ramp through the ARI menu and the same menu in pure dialplan, on one Asterisk."""
+    _ensure_importable()
+    from bench.ivr_bench import IvrBenchConfig, run_benchmark
+
+    config = IvrBenchConfig(
+        steps=steps, step_seconds=step_seconds, in_queue_ms=in_queue_ms, db_url=db_url, keep_log=keep_log
+    )
+    try:
+        run_benchmark(config, echo=lambda line: click.echo(line))
+    except RuntimeError as exc:
+        raise click.ClickException(str(exc)) from exc

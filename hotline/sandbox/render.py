@@ -64,7 +64,7 @@ class RenderConfig:
     survey_ring_timeout: int = 45
     max_calls: int = 500
     bench_enabled: bool = True
-    bench_menu_prompt: str = "vm-enter-num-to-call"
+    bench_menu_prompt: str = "hotline/menu"  # the IVR's own menu prompt (hotline prompts build)
     spool_dir: str = "/var/spool/asterisk"
 
     @property
