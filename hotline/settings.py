@@ -65,6 +65,19 @@ class Settings(BaseSettings):
     ivr_closes: time | None = None
     ivr_workdays_only: bool = False
 
+    # -- offline speech recognition (Vosk) --------------------------------------------------------
+    asr_models_dir: Path = Field(
+        default=Path("var/asr-models"), description="Where `hotline asr models install` puts Vosk models."
+    )
+    asr_transcript_model: str = Field(
+        default="vosk-model-cn-0.22", description="Model name (in asr_models_dir) or a directory path."
+    )
+    asr_menu_model: str = Field(default="vosk-model-small-cn-0.22", description="Model for grammar menus.")
+    asr_workers: int = Field(default=2, ge=1, le=64, description="Recognizer threads (one stream each).")
+    asr_departments_file: Path | None = Field(
+        default=None, description="Keyword → department table for suggestions (TOML); None = built-in."
+    )
+
     @model_validator(mode="after")
     def _refuse_unsafe_prod(self) -> Settings:
         if self.profile is Profile.PROD:
