@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from hotline.cli_asr import asr_group
 from hotline.cli_bench import bench_group
 from hotline.cli_calendar import calendar_group
 from hotline.cli_data import (
@@ -77,6 +78,7 @@ cli.add_command(sandbox_group)
 cli.add_command(prompts_group)
 cli.add_command(ivr_group)
 cli.add_command(bench_group)
+cli.add_command(asr_group)
 
 
 def _settings(obj: dict[str, object]) -> Settings:
