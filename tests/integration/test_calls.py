@@ -47,3 +47,24 @@ def test_anonymous_caller_keeps_raw_number_and_general_skill_has_no_category(ses
     calls.choose(call.id, Skill.GENERAL)
     assert call.draft_id is not None
     assert calls.draft(call.draft_id).category is None
+
+
+def test_draft_recognition_is_claimed_once_stored_failed_and_retried(session: Session) -> None:
+    from ticketing.services.drafts import DraftService
+
+    calls = CallService(session)
+    call = calls.start("c-asr", "13800138000")
+    calls.choose(call.id, Skill.GENERAL)
+    draft = calls.attach_recording(call.id, "/tmp/x.wav16", 3000)
+    drafts = DraftService(session)
+    assert [d.id for d in drafts.claim_pending()] == [draft.id]
+    assert drafts.claim_pending() == []  # running: nobody else takes it
+    assert (draft.asr_status, draft.asr_attempts) == ("running", 1)
+    drafts.store_failure(draft.id, "model missing: hotline asr models install vosk-model-cn-0.22")
+    assert (draft.asr_status, draft.recording_path) == ("failed", "/tmp/x.wav16")  # nothing lost
+    assert drafts.reset_for_retry() == 1
+    assert [d.id for d in drafts.claim_pending()] == [draft.id]
+    drafts.store_result(
+        draft.id, transcript="我要投诉", fields={"category": {"code": "complaint"}}, model="ko"
+    )
+    assert (draft.asr_status, draft.category, draft.asr_attempts) == ("done", "complaint", 2)

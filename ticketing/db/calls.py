@@ -31,6 +31,8 @@ class Call(Base):
     end_reason: Mapped[str | None] = mapped_column(String(32))
     menu_path: Mapped[list[str]] = mapped_column(JSON, default=list)
     draft_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    live_transcript: Mapped[str | None] = mapped_column(Text)  # whole call, from the live ASR stream
+    live_segments: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
 
     __table_args__ = (
         Index("ix_calls_started_at", "started_at"),
@@ -55,6 +57,9 @@ class TicketDraft(Base):
     asr_error: Mapped[str | None] = mapped_column(Text)
     transcript: Mapped[str | None] = mapped_column(Text)
     fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    asr_model: Mapped[str | None] = mapped_column(String(100))
+    asr_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    asr_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ticket_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
