@@ -41,7 +41,7 @@ def db_group() -> None:
 
 
 @db_group.command("upgrade")
-@click.option("--revision", default="head", show_default=True)
+@click.option("--revision", default="heads", show_default=True)
 def db_upgrade(revision: str) -> None:
     """Apply the Alembic migrations (creates the SQLite file in dev)."""
     from ticketing.db.migrate import upgrade
