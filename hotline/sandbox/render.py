@@ -63,7 +63,7 @@ class RenderConfig:
     queue_timeout: int = 300
     survey_ring_timeout: int = 45
     max_calls: int = 500
-    bench_enabled: bool = True
+    bench_enabled: bool = False
     bench_menu_prompt: str = "hotline/menu"  # the IVR's own menu prompt (hotline prompts build)
     spool_dir: str = "/var/spool/asterisk"
 

@@ -94,7 +94,7 @@ def _session(engine: Engine) -> Session:
 # -- db / users / departments -----------------------------------------------------------------------
 def test_db_upgrade(hotline: Hotline) -> None:
     result = hotline.ok("db", "upgrade")
-    assert result.stdout.startswith("database at revision head: ")
+    assert result.stdout.startswith("database at revision heads: ")
     again = hotline.ok("db", "upgrade")
     assert again.stdout == result.stdout
 
