@@ -237,3 +237,53 @@ def draft(text: str | None, file_: Path | None) -> None:
             "draft extraction is not available: the asr.drafting module is not installed"
         )
     click.echo(_dumps(_draft_dict(extract, content)))
+
+
+@asr_group.command("retry")
+@click.option(
+    "--draft", "draft_ids", multiple=True, help="Draft id to retry (repeatable; default: every failed one)."
+)
+@click.option("--now", is_flag=True, help="Also recognise the pending drafts once, in the foreground.")
+@click.option("--model", default=None, help="Model name or directory (default: the transcript model).")
+def retry(draft_ids: tuple[str, ...], now: bool, model: str | None) -> None:
+    """Put failed drafts (or the given ones) back to pending; with --now, recognise them right away."""
+    import asyncio
+    import uuid
+
+    from asr.engine import AsrEngine, ModelCache
+    from asr.worker import DraftRecognizer
+    from hotline.wiring import build_engine
+    from ticketing.db.engine import make_sessionmaker
+    from ticketing.errors import Conflict
+    from ticketing.services.drafts import DraftService
+
+    settings = _settings()
+    try:
+        ids = [uuid.UUID(value) for value in draft_ids]
+    except ValueError as exc:
+        raise click.BadParameter(f"not a draft id: {exc}", param_hint="--draft") from None
+    db = build_engine(settings)
+    sessions = make_sessionmaker(db)
+    try:
+        try:
+            with sessions.begin() as session:
+                count = DraftService(session).reset_for_retry(ids or None)
+        except Conflict as exc:
+            raise click.ClickException(str(exc)) from None
+        click.echo(f"{count} draft(s) back to pending")
+        if not now:
+            return
+        chosen = model or settings.asr_transcript_model
+        with AsrEngine(ModelCache(settings.asr_models_dir), workers=settings.asr_workers) as engine:
+            recognizer = DraftRecognizer(sessions, engine, chosen)
+            outcomes = asyncio.run(recognizer.drain())
+        for outcome in outcomes:
+            if outcome.ok:
+                click.echo(f"{outcome.draft_id}\tdone\t{outcome.detail}")
+            else:
+                click.echo(f"{outcome.draft_id}\tfailed\t{outcome.detail}", err=True)
+        failed = sum(not o.ok for o in outcomes)
+        if failed:
+            raise click.ClickException(f"{failed} of {len(outcomes)} drafts failed again")
+    finally:
+        db.dispose()

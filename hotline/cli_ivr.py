@@ -8,7 +8,7 @@ import logging
 
 import click
 
-from hotline.ivr_runtime import AriTarget, ivr_config, serve_ivr
+from hotline.ivr_runtime import AriTarget, ivr_config, serve_ivr, speech_setup
 from hotline.settings import Settings
 
 
@@ -35,7 +35,12 @@ def ivr_run(sandbox: bool) -> None:
     engine = build_engine(settings)
     click.echo(f"IVR app {target.app} on {target.url}; Ctrl-C to stop", err=True)
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve_ivr(target, make_sessionmaker(engine), ivr_config(settings, target)))
+        speech = speech_setup(settings)
+        asyncio.run(
+            serve_ivr(
+                target, make_sessionmaker(engine), ivr_config(settings, target), speech, owns_speech=True
+            )
+        )
     engine.dispose()
 
 

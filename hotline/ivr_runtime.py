@@ -1,21 +1,43 @@
 """Run the IVR (ARI app) for a settings object: in the foreground (``hotline ivr run``) or in a
-background thread with its own event loop (``hotline demo``, tests)."""
+background thread with its own event loop (``hotline demo``, tests).
+
+Speech recognition runs next to the IVR in the same event loop when a transcript model resolves
+(:func:`speech_setup`): the draft recognizer (:class:`asr.worker.DraftRecognizer`) fills drafts from
+their recordings, and with ``HOTLINE_ASR_LIVE`` the live transcriber (:class:`asr.live.LiveTranscriber`)
+follows each call the IVR hands to a queue.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import contextlib
+import logging
 import threading
-from dataclasses import dataclass
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
+from types import TracebackType
+from typing import TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from asr.bus import TranscriptBus
+from asr.engine import AsrEngine, ModelCache
+from asr.errors import ModelMissing
+from asr.live import LiveTranscriber, live_app_name
+from asr.models import resolve_model_path
+from asr.worker import DraftRecognizer
 from hotline.settings import Settings
 from ivr.app import IvrApp, IvrConfig
 from ivr.ari.client import AriClient
 from ivr.call_log import TicketingCallLog
 from ivr.flows.hours import ServiceHours
 from ivr.flows.menu import MenuConfig
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -53,21 +75,140 @@ def ivr_config(settings: Settings, target: AriTarget, menu: MenuConfig | None = 
     )
 
 
-async def serve_ivr(target: AriTarget, sessions: sessionmaker[Session], config: IvrConfig) -> None:
-    """Run the IVR until cancelled."""
-    async with AriClient(target.url, target.username, target.password, target.app) as ari:
-        app = IvrApp(ari, TicketingCallLog(sessions), config)
+@dataclass
+class SpeechSetup:
+    """What runs for speech recognition next to the IVR (the engine belongs to whoever made it)."""
+
+    engine: AsrEngine
+    model: str
+    live: bool = False
+    drafts: bool = True  # run the draft recognizer
+    poll_interval: float = 2.0
+    bus: TranscriptBus = field(default_factory=TranscriptBus)
+
+    def close(self) -> None:
+        """Stop the engine's threads."""
+        self.engine.close()
+
+
+def speech_setup(settings: Settings) -> SpeechSetup | None:
+    """Speech recognition per the settings, or ``None`` (logged, with the fix) when the model is missing."""
+    model = settings.asr_transcript_model
+    try:
+        path = resolve_model_path(model, settings.asr_models_dir)
+    except ModelMissing as exc:
+        log.warning(
+            "speech recognition is OFF: %s. Drafts keep their recordings (asr_status pending) and are "
+            "recognised once the model is installed and the process restarted",
+            exc.message,
+        )
+        return None
+    log.info("speech recognition ON: model %s at %s (live transcripts %s)", model, path,
+             "on" if settings.asr_live else "off")  # fmt: skip
+    engine = AsrEngine(ModelCache(settings.asr_models_dir), workers=settings.asr_workers)
+    return SpeechSetup(engine, model, live=settings.asr_live, poll_interval=settings.asr_poll_seconds)
+
+
+class SpeechServices:
+    """The draft recognizer and the live transcriber of one event loop (``async with``)."""
+
+    def __init__(self, setup: SpeechSetup, sessions: sessionmaker[Session], target: AriTarget | None) -> None:
+        self.setup = setup
+        self._sessions = sessions
+        self._target = target
+        self.recognizer: DraftRecognizer | None = None
+        self.live: LiveTranscriber | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self._ari: AriClient | None = None
+
+    def on_queued(self, call_id: uuid.UUID, channel_id: str) -> None:
+        """The IVR's hook: a call went to a queue; follow it live if enabled."""
+        if self.live is not None:
+            self.live.start_call(call_id, channel_id)
+
+    async def __aenter__(self) -> SpeechServices:
+        setup = self.setup
+        # load the model in the background now, so that the first call does not wait for it
+        self._tasks.append(asyncio.create_task(asyncio.to_thread(self._preload), name="asr-preload"))
+        if setup.drafts:
+            self.recognizer = DraftRecognizer(
+                self._sessions, setup.engine, setup.model, poll_interval=setup.poll_interval
+            )
+            self._tasks.append(asyncio.create_task(self.recognizer.run(), name="asr-drafts"))
+        if setup.live and self._target is not None:
+            t = self._target
+            self._ari = AriClient(t.url, t.username, t.password, live_app_name(t.app))
+            self.live = LiveTranscriber(self._ari, setup.engine, setup.model, self._sessions, setup.bus)
+            self._tasks.append(asyncio.create_task(self.live.run(), name="asr-live"))
+            log.info("live transcription of queued calls via Stasis app %s", self._ari.app)
+        return self
+
+    def _preload(self) -> None:
         try:
-            await app.run()
-        finally:
-            await app.stop()
+            self.setup.engine.models.get(self.setup.model)
+        except Exception as exc:  # the recognizer will store the reason on each draft
+            log.warning("speech model %s could not be loaded: %s", self.setup.model, exc)
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self.live is not None:
+            with contextlib.suppress(Exception):
+                await self.live.stop()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(BaseException):
+                await task
+        if self._ari is not None:
+            await self._ari.aclose()
+
+
+async def serve_ivr(
+    target: AriTarget,
+    sessions: sessionmaker[Session],
+    config: IvrConfig,
+    speech: SpeechSetup | None = None,
+    *,
+    owns_speech: bool = False,
+) -> None:
+    """Run the IVR (and speech recognition, when ``speech`` is set up) until cancelled.
+
+    With ``owns_speech`` the speech engine is closed at the end.
+    """
+    setup = speech
+    try:
+        async with contextlib.AsyncExitStack() as stack:
+            services = None
+            if setup is not None:
+                services = await stack.enter_async_context(SpeechServices(setup, sessions, target))
+            ari = await stack.enter_async_context(
+                AriClient(target.url, target.username, target.password, target.app)
+            )
+            hook = services.on_queued if services is not None and services.live is not None else None
+            app = IvrApp(ari, TicketingCallLog(sessions), config, on_queued=hook)
+            try:
+                await app.run()
+            finally:
+                await app.stop()
+    finally:
+        if owns_speech and setup is not None:
+            setup.close()
 
 
 class IvrThread:
     """The IVR in a daemon thread with its own event loop; :meth:`stop` ends it cleanly."""
 
-    def __init__(self, target: AriTarget, sessions: sessionmaker[Session], config: IvrConfig) -> None:
+    def __init__(
+        self,
+        target: AriTarget,
+        sessions: sessionmaker[Session],
+        config: IvrConfig,
+        speech: SpeechSetup | None = None,
+    ) -> None:
         self._target, self._sessions, self._config = target, sessions, config
+        self._speech = speech
+        self.speech: SpeechServices | None = None
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()
         self._app: IvrApp | None = None
@@ -107,8 +248,12 @@ class IvrThread:
 
     async def _run(self) -> None:
         t = self._target
-        async with AriClient(t.url, t.username, t.password, t.app) as ari:
-            self._app = IvrApp(ari, TicketingCallLog(self._sessions), self._config)
+        async with contextlib.AsyncExitStack() as stack:
+            if self._speech is not None:
+                self.speech = await stack.enter_async_context(SpeechServices(self._speech, self._sessions, t))
+            ari = await stack.enter_async_context(AriClient(t.url, t.username, t.password, t.app))
+            hook = self.speech.on_queued if self.speech is not None and self.speech.live else None
+            self._app = IvrApp(ari, TicketingCallLog(self._sessions), self._config, on_queued=hook)
             waiter = asyncio.create_task(self._signal_ready(self._app))
             try:
                 await self._app.run()
@@ -117,4 +262,19 @@ class IvrThread:
 
     async def _signal_ready(self, app: IvrApp) -> None:
         await app.connected.wait()
+        if self.speech is not None and self.speech.live is not None:
+            await self.speech.live.connected.wait()
         self._ready.set()
+
+    def call_soon(self, work: Callable[[], T]) -> T:
+        """Run ``work`` in the IVR's event loop and return its result (e.g. subscribe to the bus)."""
+        done: concurrent.futures.Future[T] = concurrent.futures.Future()
+
+        def run() -> None:
+            try:
+                done.set_result(work())
+            except BaseException as exc:
+                done.set_exception(exc)
+
+        self._loop.call_soon_threadsafe(run)
+        return done.result(10)

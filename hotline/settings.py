@@ -77,6 +77,13 @@ class Settings(BaseSettings):
     asr_departments_file: Path | None = Field(
         default=None, description="Keyword → department table for suggestions (TOML); None = built-in."
     )
+    asr_live: bool = Field(
+        default=False,
+        description="Live transcript of queued calls (ARI snoop + externalMedia → Vosk), stored on the call.",
+    )
+    asr_poll_seconds: float = Field(
+        default=2.0, gt=0, le=300, description="How often the draft recognizer looks for pending drafts."
+    )
 
     @model_validator(mode="after")
     def _refuse_unsafe_prod(self) -> Settings:

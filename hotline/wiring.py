@@ -26,9 +26,12 @@ def build_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
 
 
 async def serve_all(settings: Settings, *, host: str, port: int) -> None:
-    """The API server and, if ``HOTLINE_ARI_URL`` is set, the IVR, in one asyncio process.
+    """The API server, speech recognition and, if ``HOTLINE_ARI_URL`` is set, the IVR, in one asyncio
+    process.
 
-    The IVR reconnects to Asterisk by itself; it stops when the server stops (Ctrl-C / SIGTERM).
+    Speech recognition runs when the transcript model resolves (else a warning says how to install it):
+    the draft recognizer always, live transcripts of queued calls with ``HOTLINE_ASR_LIVE`` and the IVR.
+    The IVR reconnects to Asterisk by itself; everything stops when the server stops (Ctrl-C / SIGTERM).
     """
     import asyncio
     import contextlib
@@ -36,24 +39,33 @@ async def serve_all(settings: Settings, *, host: str, port: int) -> None:
 
     import uvicorn
 
-    from hotline.ivr_runtime import AriTarget, ivr_config, serve_ivr
+    from hotline.ivr_runtime import AriTarget, SpeechServices, ivr_config, serve_ivr, speech_setup
 
     engine = build_engine(settings)
+    sessions = make_sessionmaker(engine)
     server = uvicorn.Server(
         uvicorn.Config(build_app(settings, engine), host=host, port=port, log_level="info")
     )
-    ivr_task: asyncio.Task[None] | None = None
+    speech = speech_setup(settings)
+    side_task: asyncio.Task[None] | None = None
     if settings.ari_url:
         target = AriTarget.from_settings(settings)
         logging.getLogger(__name__).info("IVR app %s on %s", target.app, target.url)
-        ivr_task = asyncio.create_task(
-            serve_ivr(target, make_sessionmaker(engine), ivr_config(settings, target))
-        )
+        side_task = asyncio.create_task(serve_ivr(target, sessions, ivr_config(settings, target), speech))
+    elif speech is not None:
+
+        async def speech_only() -> None:
+            async with SpeechServices(speech, sessions, None):
+                await asyncio.Event().wait()  # until cancelled
+
+        side_task = asyncio.create_task(speech_only())
     try:
         await server.serve()
     finally:
-        if ivr_task is not None:
-            ivr_task.cancel()
+        if side_task is not None:
+            side_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await ivr_task
+                await side_task
+        if speech is not None:
+            speech.close()
         engine.dispose()

@@ -24,7 +24,7 @@ from ivr.ari.errors import AriError
 from ivr.ari.events import AriEvent, Resynced, StasisStart
 from ivr.ari.supervisor import AriSupervisor
 from ivr.call_log import CallLog
-from ivr.call_session import CallSession
+from ivr.call_session import CallSession, QueuedHook
 from ivr.flows import events as flow
 from ivr.flows.hours import ServiceHours
 from ivr.flows.menu import SKILL_VARIABLE, MenuConfig, MenuFlow
@@ -44,7 +44,10 @@ class IvrConfig:
 
 
 class IvrApp:
-    """The 12345 inbound IVR on one Asterisk."""
+    """The 12345 inbound IVR on one Asterisk.
+
+    ``on_queued(call_id, channel_id)`` runs when a call has left the menu for a queue (live transcripts).
+    """
 
     def __init__(
         self,
@@ -54,12 +57,14 @@ class IvrApp:
         *,
         supervisor: AriSupervisor | None = None,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        on_queued: QueuedHook | None = None,
     ) -> None:
         self._ari = ari
         self._log = call_log
         self._config = config or IvrConfig()
         self._supervisor = supervisor or AriSupervisor(ari)
         self._now = now
+        self._on_queued = on_queued
         self._sessions: dict[str, CallSession] = {}
         self._pending: dict[str, list[flow.Event]] = {}
         self._starting: set[str] = set()
@@ -134,6 +139,7 @@ class IvrApp:
                 self._log,
                 self._config.recordings_dir,
                 on_done=self._session_done,
+                on_queued=self._on_queued,
             )
             self._sessions[channel.id] = session
             session.start(flow.Started(within_hours=self._config.hours.is_open(self._now())))

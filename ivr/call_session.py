@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import uuid
 import wave
 from collections.abc import Callable
 from pathlib import Path
@@ -30,6 +31,10 @@ _FORMAT_EXTENSIONS = {"wav16": "wav16", "wav": "wav", "slin16": "sln16"}
 _WAV_HEADER_BYTES = 44  # the canonical header Asterisk's format_wav writes
 _CLOSE_WAIT_S = 3.0
 
+QueuedHook = Callable[[uuid.UUID, str], None]
+"""Called with ``(call_id, channel_id)`` right after a call left the menu for a queue (e.g. to start the
+live transcript of the conversation with the agent). It must not block; its failures are only logged."""
+
 
 class CallSession:
     """Runs one :class:`MenuFlow` on one channel."""
@@ -43,6 +48,7 @@ class CallSession:
         call_log: CallLog,
         recordings_dir: Path,
         on_done: Callable[[str], None],
+        on_queued: QueuedHook | None = None,
     ) -> None:
         self.channel_id = channel_id
         self.ids = ids
@@ -51,6 +57,7 @@ class CallSession:
         self._log = call_log
         self._recordings_dir = recordings_dir
         self._on_done = on_done
+        self._on_queued = on_queued
         self._queue: asyncio.Queue[flow.Event] = asyncio.Queue()
         self._timers: dict[str, asyncio.TimerHandle] = {}
         self._formats: dict[str, str] = {}
@@ -154,6 +161,11 @@ class CallSession:
                 await ari.continue_in_dialplan(
                     channel, context=QUEUE_CONTEXT, extension=skill.value, priority=1
                 )
+                if self._on_queued is not None:
+                    try:
+                        self._on_queued(self.ids.call_id, channel)
+                    except Exception:
+                        log.exception("call %s: the queued hook failed", channel)
             case cmd.Hangup():
                 with contextlib.suppress(AriNotFound):
                     await ari.hangup(channel)
