@@ -164,10 +164,10 @@ class IvrApp:
                 ids = await self._log.started(
                     channel_id, channel.caller_number or None, channel.dialplan.exten
                 )
-                await self._log.step(ids.call_id, "resynced")
-                await self._log.queued(ids.call_id, queue_name(Skill.GENERAL))
                 await self._to_general_queue(channel_id)
-                await self._log.ended(ids.call_id, CallEndReason.QUEUED)
+                await self._log.ended(
+                    ids.call_id, CallEndReason.QUEUED, steps=["resynced"], queue=queue_name(Skill.GENERAL)
+                )
             except Exception:
                 log.exception("call %s: resync failed", channel_id)
                 await self._to_general_queue(channel_id)

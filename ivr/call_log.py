@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
@@ -32,11 +32,18 @@ class CallLog(Protocol):
     """Everything the IVR tells the work-order system about a call."""
 
     async def started(self, channel_id: str, caller_number: str | None, called: str | None) -> CallIds: ...
-    async def step(self, call_id: uuid.UUID, step: str) -> None: ...
-    async def chose(self, call_id: uuid.UUID, skill: Skill) -> None: ...
-    async def recorded(self, call_id: uuid.UUID, path: str, duration_ms: int | None) -> None: ...
-    async def queued(self, call_id: uuid.UUID, queue: str) -> None: ...
-    async def ended(self, call_id: uuid.UUID, reason: CallEndReason) -> None: ...
+    async def chose(self, call_id: uuid.UUID, skill: Skill, *, steps: Sequence[str] = ()) -> None: ...
+    async def recorded(
+        self, call_id: uuid.UUID, path: str, duration_ms: int | None, *, steps: Sequence[str] = ()
+    ) -> None: ...
+    async def ended(
+        self,
+        call_id: uuid.UUID,
+        reason: CallEndReason,
+        *,
+        steps: Sequence[str] = (),
+        queue: str | None = None,
+    ) -> None: ...
     async def open_calls(self) -> dict[str, uuid.UUID]: ...
 
 
@@ -62,26 +69,49 @@ class TicketingCallLog:
 
         return await self._run(work)
 
-    async def step(self, call_id: uuid.UUID, step: str) -> None:
-        """Append a menu step."""
-        await self._run(lambda calls: calls.note(call_id, step))
+    async def chose(self, call_id: uuid.UUID, skill: Skill, *, steps: Sequence[str] = ()) -> None:
+        """The caller's menu choice (with the menu steps that led to it)."""
 
-    async def chose(self, call_id: uuid.UUID, skill: Skill) -> None:
-        """The caller's menu choice."""
-        await self._run(lambda calls: calls.choose(call_id, skill))
+        def work(calls: CallService) -> None:
+            _note(calls, call_id, steps)
+            calls.choose(call_id, skill)
 
-    async def recorded(self, call_id: uuid.UUID, path: str, duration_ms: int | None) -> None:
+        await self._run(work)
+
+    async def recorded(
+        self, call_id: uuid.UUID, path: str, duration_ms: int | None, *, steps: Sequence[str] = ()
+    ) -> None:
         """The description (or out-of-hours message) was recorded to ``path``."""
-        await self._run(lambda calls: calls.attach_recording(call_id, path, duration_ms))
 
-    async def queued(self, call_id: uuid.UUID, queue: str) -> None:
-        """The call was handed to ``queue``."""
-        await self._run(lambda calls: calls.queued(call_id, queue))
+        def work(calls: CallService) -> None:
+            _note(calls, call_id, steps)
+            calls.attach_recording(call_id, path, duration_ms)
 
-    async def ended(self, call_id: uuid.UUID, reason: CallEndReason) -> None:
-        """The IVR part of the call ended."""
-        await self._run(lambda calls: calls.end(call_id, reason))
+        await self._run(work)
+
+    async def ended(
+        self,
+        call_id: uuid.UUID,
+        reason: CallEndReason,
+        *,
+        steps: Sequence[str] = (),
+        queue: str | None = None,
+    ) -> None:
+        """The IVR part of the call ended (in ``queue``, if it was handed to one): one transaction."""
+
+        def work(calls: CallService) -> None:
+            _note(calls, call_id, steps)
+            if queue is not None:
+                calls.queued(call_id, queue)
+            calls.end(call_id, reason)
+
+        await self._run(work)
 
     async def open_calls(self) -> dict[str, uuid.UUID]:
         """Channel id → call id of every call whose IVR part has not ended."""
         return await self._run(lambda calls: {c.channel_id: c.id for c in calls.open_calls()})
+
+
+def _note(calls: CallService, call_id: uuid.UUID, steps: Sequence[str]) -> None:
+    for step in steps:
+        calls.note(call_id, step)

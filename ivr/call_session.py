@@ -61,6 +61,8 @@ class CallSession:
         self._queue: asyncio.Queue[flow.Event] = asyncio.Queue()
         self._timers: dict[str, asyncio.TimerHandle] = {}
         self._formats: dict[str, str] = {}
+        self._steps: list[str] = []
+        self._queue_name: str | None = None
         self._task: asyncio.Task[None] | None = None
 
     @property
@@ -157,10 +159,10 @@ class CallSession:
                 for key, value in variables.items():
                     await ari.set_variable(channel, key, value)
             case cmd.ContinueToQueue(skill=skill):
-                await self._log.queued(self.ids.call_id, queue_name(skill))
                 await ari.continue_in_dialplan(
                     channel, context=QUEUE_CONTEXT, extension=skill.value, priority=1
                 )
+                self._queue_name = queue_name(skill)  # written with the end report, in one transaction
                 if self._on_queued is not None:
                     try:
                         self._on_queued(self.ids.call_id, channel)
@@ -170,20 +172,28 @@ class CallSession:
                 with contextlib.suppress(AriNotFound):
                     await ari.hangup(channel)
             case cmd.ReportChoice(skill=skill):
-                await self._log.chose(self.ids.call_id, skill)
+                await self._log.chose(self.ids.call_id, skill, steps=self._take_steps())
             case cmd.ReportStep(step=step):
-                await self._log.step(self.ids.call_id, step)
+                self._steps.append(step)  # written with the next report: fewer transactions per call
             case cmd.ReportRecording(name=name, duration_ms=duration_ms):
                 if duration_ms is None:  # cut short (hang-up): measure once Asterisk has closed the file
                     duration_ms = await self._measure_closed(name)
                     if duration_ms == 0:
                         log.info("call %s: recording %s holds no audio; not attached", self.channel_id, name)
                         return
-                await self._log.recorded(self.ids.call_id, str(self._recording_path(name)), duration_ms)
+                await self._log.recorded(
+                    self.ids.call_id, str(self._recording_path(name)), duration_ms, steps=self._take_steps()
+                )
             case cmd.ReportEnd(reason=reason):
-                await self._log.ended(self.ids.call_id, reason)
+                await self._log.ended(
+                    self.ids.call_id, reason, steps=self._take_steps(), queue=self._queue_name
+                )
             case _:
                 raise TypeError(f"unknown command {command!r}")
+
+    def _take_steps(self) -> list[str]:
+        steps, self._steps = self._steps, []
+        return steps
 
     def _recording_path(self, name: str) -> Path:
         extension = _FORMAT_EXTENSIONS.get(self._formats.get(name, "wav16"), "wav16")
@@ -252,7 +262,7 @@ class CallSession:
                 self.channel_id, context=QUEUE_CONTEXT, extension="general", priority=1
             )
         with contextlib.suppress(Exception):
-            await self._log.ended(self.ids.call_id, CallEndReason.FAILED)
+            await self._log.ended(self.ids.call_id, CallEndReason.FAILED, steps=self._take_steps())
 
 
 def _failed(command: cmd.Command, reason: str) -> flow.CommandFailed:
