@@ -53,12 +53,14 @@ def db_upgrade(revision: str) -> None:
 
 @db_group.command("seed-demo")
 def db_seed_demo() -> None:
-    """Load the demo departments (idempotent)."""
-    from ticketing.services.seed import seed_demo_departments
+    """Load the demo departments and knowledge-base articles (idempotent)."""
+    from ticketing.services.seed import seed_demo_departments, seed_demo_knowledge
 
     with _session() as session:
         added = seed_demo_departments(session)
+        articles = seed_demo_knowledge(session)
     click.echo(f"{added} demo departments added")
+    click.echo(f"{articles} demo knowledge articles added")
 
 
 @click.group("users")

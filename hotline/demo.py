@@ -26,7 +26,7 @@ from ticketing.db.migrate import upgrade
 from ticketing.lifecycle import Role
 from ticketing.schemas import UserCreate
 from ticketing.services.actor import Actor
-from ticketing.services.seed import seed_demo_departments
+from ticketing.services.seed import seed_demo_departments, seed_demo_knowledge
 from ticketing.services.users import UserService
 
 DEMO_DB = Path("var/demo.sqlite3")
@@ -59,6 +59,7 @@ def run_demo(
     engine = build_engine(settings)
     with make_sessionmaker(engine).begin() as session:
         added = seed_demo_departments(session)
+        seed_demo_knowledge(session)
         users = UserService(session)
         existing = {u.username for u in users.list()}
         for username, role, unit, name in DEMO_USERS:

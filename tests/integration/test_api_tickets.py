@@ -74,6 +74,13 @@ def test_return_redispatch_promise_extension(api: Api) -> None:
 
 
 def test_direct_answer_escalation_and_rejection(api: Api) -> None:
+    article = {
+        "code": "KB-2026-0012",
+        "title": "社保卡补办流程",
+        "category": "社保",
+        "answer": "携带身份证到社保网点补办。",
+    }
+    api.ok("leader", "POST", "/knowledge/articles", expect=201, json={**article, "publish": True})
     direct = api.new_ticket(category="consult", title="社保卡补办流程")["number"]
     missing_ref = api.call("agent", "POST", f"/tickets/{direct}/answer_directly", json={})
     assert (missing_ref.status_code, missing_ref.json()["error_id"]) == (422, "invalid_input")

@@ -20,6 +20,7 @@ from ticketing.schemas import ActionRequest
 from ticketing.services.actor import Actor
 from ticketing.services.clock import Clock, utcnow
 from ticketing.services.departments import DepartmentService
+from ticketing.services.knowledge import KnowledgeService
 from ticketing.services.tickets import TicketService, facts_of
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -156,9 +157,18 @@ class ActionService:
             ticket.due_at = None
             ticket.due_provisional = False
         elif action is Action.ANSWER_DIRECTLY:
-            ticket.knowledge_ref = request.knowledge_ref
+            assert request.knowledge_ref is not None
+            # 直办 answers from a published standard answer valid today (R-KB); the event keeps the exact
+            # version read out, so later edits of the article never change what was answered.
+            cited = KnowledgeService(self._session, now=self._now).cite(request.knowledge_ref)
+            ticket.knowledge_ref = cited.code
             ticket.closed_at = now
-            payload["knowledge_ref"] = request.knowledge_ref
+            payload.update(
+                knowledge_ref=cited.code,
+                knowledge_article_id=str(cited.article_id),
+                knowledge_version=cited.version,
+                knowledge_title=cited.title,
+            )
         elif action is Action.PROMISE:
             assert request.promised_date is not None
             self._require_future(request.promised_date, now, "promised_date")

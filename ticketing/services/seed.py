@@ -1,4 +1,5 @@
-"""Demo data: a small city's departments, loaded by ``hotline db seed-demo`` and ``hotline demo``."""
+"""Demo data: a small city's departments (``hotline db seed-demo``, ``hotline demo``) and a dozen
+standard answers of the knowledge base (R-KB)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,14 @@ from importlib import resources
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ticketing.db.kb import KnowledgeArticle
 from ticketing.db.models import Department
 from ticketing.schemas import DepartmentCreate
 from ticketing.services.actor import Actor
+from ticketing.services.clock import Clock, utcnow
 from ticketing.services.departments import DepartmentService
+from ticketing.services.kb_schemas import ArticleCreate
+from ticketing.services.knowledge import KnowledgeService
 
 
 def seed_demo_departments(session: Session) -> int:
@@ -23,5 +28,21 @@ def seed_demo_departments(session: Session) -> int:
         if session.scalar(select(Department.id).where(Department.code == item["code"])):
             continue
         service.create(DepartmentCreate(**item), Actor.system())
+        added += 1
+    return added
+
+
+def seed_demo_knowledge(session: Session, *, now: Clock = utcnow) -> int:
+    """Create and publish the demo knowledge articles that do not exist yet; return how many were added.
+
+    Needs the demo departments (articles name their responsible unit by code).
+    """
+    raw = resources.files("ticketing.seed").joinpath("knowledge.json").read_text(encoding="utf-8")
+    service = KnowledgeService(session, now=now)
+    added = 0
+    for item in json.loads(raw):
+        if session.scalar(select(KnowledgeArticle.id).where(KnowledgeArticle.code == item["code"])):
+            continue
+        service.create(ArticleCreate(**item, publish=True), Actor.system())
         added += 1
     return added
