@@ -6,7 +6,7 @@ from fastapi import APIRouter, FastAPI
 
 from ticketing.api.context import ApiContext
 from ticketing.api.errors import install_error_handlers
-from ticketing.api.routes import accounts, calendar, departments, tickets
+from ticketing.api.routes import accounts, calendar, departments, knowledge, statistics, tickets
 
 API_PREFIX = "/api/v1"
 
@@ -21,7 +21,7 @@ def create_app(ctx: ApiContext, *, title: str = "hotline12345") -> FastAPI:
     app.state.ctx = ctx
     install_error_handlers(app)
     api = APIRouter(prefix=API_PREFIX)
-    for module in (accounts, tickets, departments, calendar):
+    for module in (accounts, tickets, departments, calendar, knowledge, statistics):
         api.include_router(module.router)
     app.include_router(api)
 

@@ -28,6 +28,8 @@ class Call(Base):
     skill: Mapped[str | None] = mapped_column(String(32))
     queue: Mapped[str | None] = mapped_column(String(64))
     queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # An agent connected (filled by the agent desktop); the hotline statistics count answers from it.
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     end_reason: Mapped[str | None] = mapped_column(String(32))
     menu_path: Mapped[list[str]] = mapped_column(JSON, default=list)
     draft_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
