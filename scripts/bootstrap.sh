@@ -51,7 +51,7 @@ else
         die "python3 ($PY_BIN) cannot create virtualenvs (venv/ensurepip missing)"
     fi
 fi
-for pkg in postgresql make sqlite3 sip-tester debootstrap espeak-ng sox; do
+for pkg in postgresql make sqlite3 sip-tester debootstrap espeak-ng sox chromium fonts-noto-cjk poppler-utils; do
     want_pkg "$pkg"
 done
 # The metapackage alone is not enough: we need the server binaries (initdb, pg_ctl, postgres).

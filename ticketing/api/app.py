@@ -7,6 +7,7 @@ from fastapi import APIRouter, FastAPI
 from ticketing.api.context import ApiContext
 from ticketing.api.errors import install_error_handlers
 from ticketing.api.routes import accounts, calendar, departments, knowledge, statistics, tickets
+from ticketing.web.routes import install_web
 
 API_PREFIX = "/api/v1"
 
@@ -24,6 +25,7 @@ def create_app(ctx: ApiContext, *, title: str = "hotline12345") -> FastAPI:
     for module in (accounts, tickets, departments, calendar, knowledge, statistics):
         api.include_router(module.router)
     app.include_router(api)
+    install_web(app)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
