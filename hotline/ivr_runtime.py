@@ -5,6 +5,12 @@ Speech recognition runs next to the IVR in the same event loop when a transcript
 (:func:`speech_setup`): the draft recognizer (:class:`asr.worker.DraftRecognizer`) fills drafts from
 their recordings, and with ``HOTLINE_ASR_LIVE`` the live transcriber (:class:`asr.live.LiveTranscriber`)
 follows each call the IVR hands to a queue.
+
+The speech menu (``HOTLINE_IVR_SPEECH_MENU``) runs in the same loop too: :func:`ivr_config` puts the
+phrase list of ``HOTLINE_IVR_SPEECH_LANGUAGE`` into the menu, :func:`speech_setup` resolves
+``HOTLINE_ASR_MENU_MODEL``, and :class:`SpeechServices` starts :class:`ivr.speech_menu.SpeechMenu` (its
+own Stasis app) for the IVR's calls. When the model is missing or cannot take the phrases, the menu takes
+keys only, and the log says why.
 """
 
 from __future__ import annotations
@@ -33,8 +39,12 @@ from hotline.settings import Settings
 from ivr.app import IvrApp, IvrConfig
 from ivr.ari.client import AriClient
 from ivr.call_log import TicketingCallLog
+from ivr.call_session import Listener
 from ivr.flows.hours import ServiceHours
 from ivr.flows.menu import MenuConfig
+from ivr.flows.speech import PhraseList, SpeechConfig
+from ivr.prompts import speech_phrases
+from ivr.speech_menu import SpeechMenu, menu_app_name
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -64,10 +74,22 @@ class AriTarget:
         )
 
 
+def speech_menu_config(settings: Settings) -> SpeechConfig | None:
+    """The speech part of the menu per the settings, or ``None`` (off, or no phrase list: logged)."""
+    if not settings.ivr_speech_menu:
+        return None
+    try:
+        phrases = PhraseList.of(settings.ivr_speech_language, speech_phrases(settings.ivr_speech_language))
+    except KeyError as exc:
+        log.warning("speech menu is OFF (HOTLINE_IVR_SPEECH_LANGUAGE): %s; the menu takes keys only", exc)
+        return None
+    return SpeechConfig(phrases, min_confidence=settings.ivr_speech_min_confidence)
+
+
 def ivr_config(settings: Settings, target: AriTarget, menu: MenuConfig | None = None) -> IvrConfig:
-    """The IVR's behaviour from settings."""
+    """The IVR's behaviour from settings (``menu`` given: used as is)."""
     return IvrConfig(
-        menu=menu or MenuConfig(),
+        menu=menu or MenuConfig(speech=speech_menu_config(settings)),
         hours=ServiceHours(
             opens=settings.ivr_opens, closes=settings.ivr_closes, workdays_only=settings.ivr_workdays_only
         ),
@@ -85,6 +107,7 @@ class SpeechSetup:
     drafts: bool = True  # run the draft recognizer
     poll_interval: float = 2.0
     bus: TranscriptBus = field(default_factory=TranscriptBus)
+    menu_model: str | None = None  # grammar model of the speech menu (None: keys only)
 
     def close(self) -> None:
         """Stop the engine's threads."""
@@ -92,21 +115,47 @@ class SpeechSetup:
 
 
 def speech_setup(settings: Settings) -> SpeechSetup | None:
-    """Speech recognition per the settings, or ``None`` (logged, with the fix) when the model is missing."""
+    """Speech recognition per the settings, or ``None`` (logged, with the fix) when no model resolves."""
     model = settings.asr_transcript_model
+    transcripts = True
     try:
         path = resolve_model_path(model, settings.asr_models_dir)
     except ModelMissing as exc:
+        transcripts = False
         log.warning(
             "speech recognition is OFF: %s. Drafts keep their recordings (asr_status pending) and are "
             "recognised once the model is installed and the process restarted",
             exc.message,
         )
+    else:
+        log.info("speech recognition ON: model %s at %s (live transcripts %s)", model, path,
+                 "on" if settings.asr_live else "off")  # fmt: skip
+    menu_model = _menu_model(settings)
+    if not transcripts and menu_model is None:
         return None
-    log.info("speech recognition ON: model %s at %s (live transcripts %s)", model, path,
-             "on" if settings.asr_live else "off")  # fmt: skip
     engine = AsrEngine(ModelCache(settings.asr_models_dir), workers=settings.asr_workers)
-    return SpeechSetup(engine, model, live=settings.asr_live, poll_interval=settings.asr_poll_seconds)
+    return SpeechSetup(
+        engine,
+        model,
+        live=settings.asr_live and transcripts,
+        drafts=transcripts,
+        poll_interval=settings.asr_poll_seconds,
+        menu_model=menu_model,
+    )
+
+
+def _menu_model(settings: Settings) -> str | None:
+    """The speech menu's model when the speech menu is on and the model resolves (else logged)."""
+    if not settings.ivr_speech_menu:
+        return None
+    model = settings.asr_menu_model
+    try:
+        path = resolve_model_path(model, settings.asr_models_dir)
+    except ModelMissing as exc:
+        log.warning("speech menu is OFF: %s. The menu takes keys only", exc.message)
+        return None
+    log.info("speech menu: model %s at %s", model, path)
+    return model
 
 
 class SpeechServices:
@@ -118,8 +167,10 @@ class SpeechServices:
         self._target = target
         self.recognizer: DraftRecognizer | None = None
         self.live: LiveTranscriber | None = None
+        self.menu: SpeechMenu | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._ari: AriClient | None = None
+        self._menu_ari: AriClient | None = None
 
     def on_queued(self, call_id: uuid.UUID, channel_id: str) -> None:
         """The IVR's hook: a call went to a queue; follow it live if enabled."""
@@ -141,9 +192,29 @@ class SpeechServices:
             self.live = LiveTranscriber(self._ari, setup.engine, setup.model, self._sessions, setup.bus)
             self._tasks.append(asyncio.create_task(self.live.run(), name="asr-live"))
             log.info("live transcription of queued calls via Stasis app %s", self._ari.app)
+        if setup.menu_model is not None and self._target is not None:
+            t = self._target
+            self._menu_ari = AriClient(t.url, t.username, t.password, menu_app_name(t.app))
+            self.menu = SpeechMenu(self._menu_ari, setup.engine, setup.menu_model)
+            self._tasks.append(asyncio.create_task(self.menu.run(), name="asr-menu"))
+            log.info("speech menu via Stasis app %s", self._menu_ari.app)
         return self
 
+    async def listener_for(self, config: IvrConfig) -> Listener | None:
+        """The speech menu's recognizer for ``config``'s phrases, or ``None`` (keys only; logged why)."""
+        speech = config.menu.speech
+        if speech is None or self.menu is None:
+            return None
+        problem = await asyncio.to_thread(self.menu.problem_with, speech.phrases.grammar)
+        if problem is not None:
+            log.warning("speech menu is OFF: model %s cannot listen for the %s phrases: %s",
+                        self.menu.model, speech.phrases.language, problem)  # fmt: skip
+            return None
+        return self.menu
+
     def _preload(self) -> None:
+        if not (self.setup.drafts or self.setup.live):
+            return
         try:
             self.setup.engine.models.get(self.setup.model)
         except Exception as exc:  # the recognizer will store the reason on each draft
@@ -155,6 +226,9 @@ class SpeechServices:
         if self.live is not None:
             with contextlib.suppress(Exception):
                 await self.live.stop()
+        if self.menu is not None:
+            with contextlib.suppress(Exception):
+                await self.menu.stop()
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -162,6 +236,8 @@ class SpeechServices:
                 await task
         if self._ari is not None:
             await self._ari.aclose()
+        if self._menu_ari is not None:
+            await self._menu_ari.aclose()
 
 
 async def serve_ivr(
@@ -186,7 +262,8 @@ async def serve_ivr(
                 AriClient(target.url, target.username, target.password, target.app)
             )
             hook = services.on_queued if services is not None and services.live is not None else None
-            app = IvrApp(ari, TicketingCallLog(sessions), config, on_queued=hook)
+            listener = await services.listener_for(config) if services is not None else None
+            app = IvrApp(ari, TicketingCallLog(sessions), config, on_queued=hook, listener=listener)
             try:
                 await app.run()
             finally:
@@ -253,7 +330,10 @@ class IvrThread:
                 self.speech = await stack.enter_async_context(SpeechServices(self._speech, self._sessions, t))
             ari = await stack.enter_async_context(AriClient(t.url, t.username, t.password, t.app))
             hook = self.speech.on_queued if self.speech is not None and self.speech.live else None
-            self._app = IvrApp(ari, TicketingCallLog(self._sessions), self._config, on_queued=hook)
+            listener = await self.speech.listener_for(self._config) if self.speech is not None else None
+            self._app = IvrApp(
+                ari, TicketingCallLog(self._sessions), self._config, on_queued=hook, listener=listener
+            )
             waiter = asyncio.create_task(self._signal_ready(self._app))
             try:
                 await self._app.run()
@@ -264,6 +344,8 @@ class IvrThread:
         await app.connected.wait()
         if self.speech is not None and self.speech.live is not None:
             await self.speech.live.connected.wait()
+        if self.speech is not None and self.speech.menu is not None:
+            await self.speech.menu.connected.wait()
         self._ready.set()
 
     def call_soon(self, work: Callable[[], T]) -> T:

@@ -64,6 +64,18 @@ class Settings(BaseSettings):
     ivr_opens: time | None = Field(default=None, description="Agent floor opens (None: around the clock).")
     ivr_closes: time | None = None
     ivr_workdays_only: bool = False
+    ivr_speech_menu: bool = Field(
+        default=False,
+        description="Also take the menu choice by voice (grammar recognition with asr_menu_model).",
+    )
+    ivr_speech_language: str = Field(
+        default="zh",
+        pattern=r"^[a-z]{2,3}$",
+        description="Language of the speech-menu phrase list in the prompt catalogue (zh; ko for tests).",
+    )
+    ivr_speech_min_confidence: float = Field(
+        default=0.0, ge=0.0, le=1.0, description="A recognised phrase less sure than this is a miss."
+    )
 
     # -- offline speech recognition (Vosk) --------------------------------------------------------
     asr_models_dir: Path = Field(

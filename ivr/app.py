@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -24,7 +24,7 @@ from ivr.ari.errors import AriError
 from ivr.ari.events import AriEvent, Resynced, StasisStart
 from ivr.ari.supervisor import AriSupervisor
 from ivr.call_log import CallLog
-from ivr.call_session import CallSession, QueuedHook
+from ivr.call_session import CallSession, Listener, QueuedHook
 from ivr.flows import events as flow
 from ivr.flows.hours import ServiceHours
 from ivr.flows.menu import SKILL_VARIABLE, MenuConfig, MenuFlow
@@ -47,6 +47,8 @@ class IvrApp:
     """The 12345 inbound IVR on one Asterisk.
 
     ``on_queued(call_id, channel_id)`` runs when a call has left the menu for a queue (live transcripts).
+    ``listener`` recognises speech in the menu when the menu config asks for it (``MenuConfig.speech``);
+    without one the menu runs on keys only (logged once).
     """
 
     def __init__(
@@ -58,10 +60,19 @@ class IvrApp:
         supervisor: AriSupervisor | None = None,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         on_queued: QueuedHook | None = None,
+        listener: Listener | None = None,
     ) -> None:
         self._ari = ari
         self._log = call_log
         self._config = config or IvrConfig()
+        self._listener = listener
+        self._menu = self._config.menu
+        if self._menu.speech is not None and listener is None:
+            log.warning("speech menu is configured but no speech recognizer runs: the menu takes keys only")
+            self._menu = replace(self._menu, speech=None)
+        elif self._menu.speech is not None:
+            log.info("speech menu ON (%s phrases: %s)", self._menu.speech.phrases.language,
+                     " / ".join(self._menu.speech.phrases.grammar))  # fmt: skip
         self._supervisor = supervisor or AriSupervisor(ari)
         self._now = now
         self._on_queued = on_queued
@@ -134,12 +145,13 @@ class IvrApp:
             session = CallSession(
                 channel.id,
                 ids,
-                MenuFlow(self._config.menu, call_name=_safe_name(channel.id)),
+                MenuFlow(self._menu, call_name=_safe_name(channel.id)),
                 self._ari,
                 self._log,
                 self._config.recordings_dir,
                 on_done=self._session_done,
                 on_queued=self._on_queued,
+                listener=self._listener if self._menu.speech is not None else None,
             )
             self._sessions[channel.id] = session
             session.start(flow.Started(within_hours=self._config.hours.is_open(self._now())))

@@ -12,8 +12,9 @@ import contextlib
 import logging
 import uuid
 import wave
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Protocol
 
 from ivr.ari.client import AriClient
 from ivr.ari.errors import AriError, AriNotFound
@@ -36,6 +37,20 @@ QueuedHook = Callable[[uuid.UUID, str], None]
 live transcript of the conversation with the agent). It must not block; its failures are only logged."""
 
 
+class Listener(Protocol):
+    """Speech recognition for menu steps (``ivr.speech_menu.SpeechMenu``); both calls return at once.
+
+    ``listen`` delivers the listen's one result (``SpeechRecognized`` / ``SpeechNoMatch``, or
+    ``CommandFailed(listen_id)`` when it cannot listen) through ``deliver``, later, from the same loop.
+    """
+
+    def listen(
+        self, channel_id: str, listen_id: str, phrases: Sequence[str], deliver: Callable[[flow.Event], None]
+    ) -> None: ...
+
+    def stop_listening(self, listen_id: str) -> None: ...
+
+
 class CallSession:
     """Runs one :class:`MenuFlow` on one channel."""
 
@@ -49,6 +64,7 @@ class CallSession:
         recordings_dir: Path,
         on_done: Callable[[str], None],
         on_queued: QueuedHook | None = None,
+        listener: Listener | None = None,
     ) -> None:
         self.channel_id = channel_id
         self.ids = ids
@@ -58,6 +74,8 @@ class CallSession:
         self._recordings_dir = recordings_dir
         self._on_done = on_done
         self._on_queued = on_queued
+        self._listener = listener
+        self._listens: set[str] = set()
         self._queue: asyncio.Queue[flow.Event] = asyncio.Queue()
         self._timers: dict[str, asyncio.TimerHandle] = {}
         self._formats: dict[str, str] = {}
@@ -89,6 +107,7 @@ class CallSession:
         """Stop the worker (process shutdown); the call itself is left to the dialplan/resync."""
         for handle in self._timers.values():
             handle.cancel()
+        self._stop_listens()
         if self._task is not None:
             self._task.cancel()
 
@@ -110,6 +129,7 @@ class CallSession:
             for handle in self._timers.values():
                 handle.cancel()
             self._timers.clear()
+            self._stop_listens()
             self._on_done(self.channel_id)
 
     async def _execute(self, command: cmd.Command) -> None:
@@ -155,6 +175,16 @@ class CallSession:
             case cmd.StopRecording(name=name):
                 with contextlib.suppress(AriNotFound):
                     await ari.stop_recording(name)
+            case cmd.StartListening(listen_id=listen_id, phrases=phrases):
+                if self._listener is None:
+                    self.feed(flow.CommandFailed(listen_id, "no speech recognizer"))
+                    return
+                self._listens.add(listen_id)
+                self._listener.listen(channel, listen_id, phrases, self.feed)
+            case cmd.StopListening(listen_id=listen_id):
+                self._listens.discard(listen_id)
+                if self._listener is not None:
+                    self._listener.stop_listening(listen_id)
             case cmd.SetVariables(variables=variables):
                 for key, value in variables.items():
                     await ari.set_variable(channel, key, value)
@@ -190,6 +220,13 @@ class CallSession:
                 )
             case _:
                 raise TypeError(f"unknown command {command!r}")
+
+    def _stop_listens(self) -> None:
+        """No listen outlives its call's worker (the flow stops them; this covers crashes/shutdown)."""
+        if self._listener is not None:
+            for listen_id in self._listens:
+                self._listener.stop_listening(listen_id)
+        self._listens.clear()
 
     def _take_steps(self) -> list[str]:
         steps, self._steps = self._steps, []
@@ -270,5 +307,6 @@ def _failed(command: cmd.Command, reason: str) -> flow.CommandFailed:
         getattr(command, "playback_id", None)
         or getattr(command, "name", None)
         or getattr(command, "timer_id", None)
+        or getattr(command, "listen_id", None)
     )
     return flow.CommandFailed(command_id, reason)

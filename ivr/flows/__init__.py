@@ -17,7 +17,9 @@ from ivr.flows.commands import (
     ReportRecording,
     ReportStep,
     SetVariables,
+    StartListening,
     StartTimer,
+    StopListening,
     StopPlayback,
     StopRecording,
 )
@@ -29,11 +31,14 @@ from ivr.flows.events import (
     PlaybackFinished,
     RecordingFailed,
     RecordingFinished,
+    SpeechNoMatch,
+    SpeechRecognized,
     Started,
     TimerFired,
 )
 from ivr.flows.hours import ServiceHours
 from ivr.flows.menu import DIGIT_SKILLS, MenuConfig, MenuFlow, MenuPrompts, MenuState
+from ivr.flows.speech import PhraseList, SpeechConfig, SpeechPhrase
 
 __all__ = [
     "DIGIT_SKILLS",
@@ -50,6 +55,7 @@ __all__ = [
     "MenuFlow",
     "MenuPrompts",
     "MenuState",
+    "PhraseList",
     "Play",
     "PlaybackFinished",
     "Record",
@@ -61,8 +67,14 @@ __all__ = [
     "ReportStep",
     "ServiceHours",
     "SetVariables",
+    "SpeechConfig",
+    "SpeechNoMatch",
+    "SpeechPhrase",
+    "SpeechRecognized",
+    "StartListening",
     "StartTimer",
     "Started",
+    "StopListening",
     "StopPlayback",
     "StopRecording",
     "TimerFired",

@@ -67,6 +67,25 @@ class StopRecording:
 
 
 @dataclass(frozen=True, slots=True)
+class StartListening:
+    """Recognise what the caller says against ``phrases`` (a grammar) until :class:`StopListening`.
+
+    The glue feeds back one ``SpeechRecognized(listen_id, …)`` or ``SpeechNoMatch(listen_id)`` for the
+    first utterance, then stops by itself; if it cannot listen it feeds ``CommandFailed(listen_id)``.
+    """
+
+    listen_id: str
+    phrases: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class StopListening:
+    """Stop a recognition and release its media; stopping a finished or unknown one is harmless."""
+
+    listen_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class SetVariables:
     """Set channel variables (e.g. ``HOTLINE_SKILL`` read by the dialplan after the app lets go)."""
 
@@ -122,6 +141,8 @@ Command = (
     | CancelTimer
     | Record
     | StopRecording
+    | StartListening
+    | StopListening
     | SetVariables
     | ContinueToQueue
     | Hangup

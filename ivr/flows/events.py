@@ -55,6 +55,24 @@ class RecordingFailed:
 
 
 @dataclass(frozen=True, slots=True)
+class SpeechRecognized:
+    """A :class:`~ivr.flows.commands.StartListening` heard ``text`` (one of its phrases, as the recogniser
+    wrote it) with ``confidence`` 0-1 (the least sure word)."""
+
+    listen_id: str
+    text: str
+    confidence: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class SpeechNoMatch:
+    """A :class:`~ivr.flows.commands.StartListening` heard speech that is none of its phrases."""
+
+    listen_id: str
+    text: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class HungUp:
     """The caller hung up (ARI ``ChannelHangupRequest`` / ``StasisEnd``)."""
 
@@ -63,8 +81,8 @@ class HungUp:
 class CommandFailed:
     """Executing a command failed, e.g. the channel vanished or a sound file is missing.
 
-    ``command_id`` is the id the failed command carried (its ``playback_id``, recording ``name`` or
-    ``timer_id``), or ``None`` for commands without one (``Answer``, ``ContinueToQueue`` …).
+    ``command_id`` is the id the failed command carried (its ``playback_id``, recording ``name``,
+    ``timer_id`` or ``listen_id``), or ``None`` for commands without one (``Answer``, ``ContinueToQueue`` …).
     """
 
     command_id: str | None = None
@@ -78,6 +96,8 @@ Event = (
     | TimerFired
     | RecordingFinished
     | RecordingFailed
+    | SpeechRecognized
+    | SpeechNoMatch
     | HungUp
     | CommandFailed
 )

@@ -21,6 +21,19 @@ States (``MenuState``)::
     any --CommandFailed(unknown id)--> SetVariables + ContinueToQueue + ReportEnd(FAILED) → DONE
 
 Every call that reaches ``DONE`` has emitted exactly one :class:`ReportEnd`.
+
+Speech (``MenuConfig.speech`` set; see :mod:`ivr.flows.speech`): the menu plays the speech variant of
+its prompt and, when it starts, emits ``StartListening(listen_id, phrases)``. Keys work exactly as
+without speech. While MENU/WAIT_DIGIT::
+
+    SpeechRecognized(phrase) → like pressing the phrase's key, reported as step ``speech:<phrase>``
+    SpeechNoMatch (or a recognised text that is no phrase / too unsure) → a strike (``speech:nomatch``,
+        notice ``no_match_prompt``); the menu is repeated with a new StartListening
+    CommandFailed(listen_id) → this call goes on with keys only (no strike)
+
+One listen gives at most one result. Whatever comes first wins: a key press ends the menu step, and a
+recognition still in flight for it is then stale (its listen id is no longer the flow's) and ignored.
+``StopListening`` is emitted whenever the menu step ends (a choice, a transfer, a hang-up, a failure).
 """
 
 from __future__ import annotations
@@ -41,7 +54,9 @@ from ivr.flows.commands import (
     ReportRecording,
     ReportStep,
     SetVariables,
+    StartListening,
     StartTimer,
+    StopListening,
     StopPlayback,
     StopRecording,
 )
@@ -53,9 +68,12 @@ from ivr.flows.events import (
     PlaybackFinished,
     RecordingFailed,
     RecordingFinished,
+    SpeechNoMatch,
+    SpeechRecognized,
     Started,
     TimerFired,
 )
+from ivr.flows.speech import NO_MATCH_STEP, SpeechConfig, Verdict, interpret, speech_step
 from ticketing.calls import CallEndReason, Skill
 
 SKILL_VARIABLE = "HOTLINE_SKILL"
@@ -91,6 +109,7 @@ class MenuState(StrEnum):
 
 # States reported to ticketing as steps (WAIT_DIGIT is part of the menu step; IDLE/DONE are not steps).
 _STEPS = frozenset(MenuState) - {MenuState.IDLE, MenuState.WAIT_DIGIT, MenuState.DONE}
+_LISTENING_STATES = frozenset({MenuState.MENU, MenuState.WAIT_DIGIT})  # the menu step
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +144,8 @@ class MenuConfig:
     record_guard_s: float = 10
     """Extra seconds after ``record_max_s`` before the flow stops a recording Asterisk never ended."""
     prompts: MenuPrompts = field(default_factory=MenuPrompts)
+    speech: SpeechConfig | None = None
+    """Speech in the menu (grammar recognition); ``None`` = keys only."""
 
     def __post_init__(self) -> None:
         if self.max_attempts < 1:
@@ -134,6 +155,10 @@ class MenuConfig:
                 raise ValueError(f"{name} must be positive")
         if self.record_guard_s < 0:
             raise ValueError("record_guard_s must not be negative")
+        if self.speech is not None:
+            stray = self.speech.phrases.keys - set(DIGIT_SKILLS) - {AGENT_DIGIT}
+            if stray:
+                raise ValueError(f"speech phrases stand for keys that choose nothing: {sorted(stray)}")
 
 
 class MenuFlow:
@@ -157,6 +182,8 @@ class MenuFlow:
         self._strikes = 0
         self._skill: Skill | None = None
         self._end: CallEndReason | None = None
+        self._speech = self._config.speech
+        self._listen: str | None = None
 
     # ------------------------------------------------------------------------------------ public
     @property
@@ -178,6 +205,16 @@ class MenuFlow:
     def skill(self) -> Skill | None:
         """The queue the caller is headed to, once known."""
         return self._skill
+
+    @property
+    def listening(self) -> str | None:
+        """The listen id of the running speech recognition, if any."""
+        return self._listen
+
+    @property
+    def speech_enabled(self) -> bool:
+        """Speech is configured and has not failed on this call."""
+        return self._speech is not None
 
     @property
     def strikes(self) -> int:
@@ -208,6 +245,10 @@ class MenuFlow:
             return self._timer_fired()
         if isinstance(event, Dtmf):
             return self._dtmf(event.digit)
+        if isinstance(event, SpeechRecognized | SpeechNoMatch):
+            if event.listen_id != self._listen or self._listen is None:
+                return []
+            return self._heard(event)
         if isinstance(event, RecordingFinished):
             if event.name != self._recording:
                 return []
@@ -229,10 +270,28 @@ class MenuFlow:
 
     def _enter(self, state: MenuState) -> list[Command]:
         self._state = state
+        commands: list[Command] = []
+        if state not in _LISTENING_STATES:  # the menu step ends: so does listening
+            commands += self._stop_listening()
         if state in _STEPS and state.value != self._step:
             self._step = state.value
-            return [ReportStep(state.value)]
-        return []
+            commands.append(ReportStep(state.value))
+        return commands
+
+    def _menu(self, *notices: str) -> list[Command]:
+        """Play the menu (after ``notices``) and make sure speech is being listened for."""
+        prompt = self._p.menu if self._speech is None else self._speech.menu_prompt
+        commands = self._play(MenuState.MENU, *notices, prompt)
+        if self._speech is not None and self._listen is None:
+            self._listen = self._new_id("listen")
+            commands.append(StartListening(self._listen, self._speech.phrases.grammar))
+        return commands
+
+    def _stop_listening(self) -> list[Command]:
+        if self._listen is None:
+            return []
+        listen, self._listen = self._listen, None
+        return [StopListening(listen)]
 
     def _play(self, state: MenuState, *prompts: str) -> list[Command]:
         commands = self._enter(state)
@@ -278,7 +337,7 @@ class MenuFlow:
     def _played(self) -> list[Command]:
         state = self._state
         if state is MenuState.WELCOME:
-            return self._play(MenuState.MENU, self._p.menu)
+            return self._menu()
         if state is MenuState.MENU:
             self._enter(MenuState.WAIT_DIGIT)
             return [self._start_timer(self._config.menu_timeout_s)]
@@ -302,16 +361,38 @@ class MenuFlow:
         return []
 
     def _dtmf(self, digit: str) -> list[Command]:
-        commands: list[Command]
+        interrupted = self._interrupt_menu()
+        if interrupted is None:
+            return []  # digits outside the menu (e.g. '#' ending a recording) are not ours
+        return interrupted + self._choose(digit)
+
+    def _interrupt_menu(self) -> list[Command] | None:
+        """Stop the menu's prompt or no-input timer for an input; ``None`` when not in the menu."""
         if self._state in (MenuState.WELCOME, MenuState.MENU) and self._playback is not None:
-            commands = [StopPlayback(self._playback)]
+            commands: list[Command] = [StopPlayback(self._playback)]
             self._playback = None
-        elif self._state is MenuState.WAIT_DIGIT and self._timer is not None:
+            return commands
+        if self._state is MenuState.WAIT_DIGIT and self._timer is not None:
             commands = [CancelTimer(self._timer)]
             self._timer = None
-        else:
-            return []  # digits outside the menu (e.g. '#' ending a recording) are not ours
-        return commands + self._choose(digit)
+            return commands
+        return None
+
+    def _heard(self, event: SpeechRecognized | SpeechNoMatch) -> list[Command]:
+        """The result of the running listen (one per listen)."""
+        speech = self._speech
+        if speech is None or self._state not in _LISTENING_STATES:
+            return []
+        interrupted = self._interrupt_menu()
+        if interrupted is None:
+            return []
+        if isinstance(event, SpeechRecognized):
+            meaning = interpret(speech.phrases, event.text, event.confidence, speech.min_confidence)
+            if meaning.verdict is Verdict.MATCH and meaning.phrase is not None:
+                return [*interrupted, ReportStep(speech_step(meaning.phrase.phrase)),
+                        *self._choose(meaning.phrase.key)]  # fmt: skip
+        # a miss: this listen is over; the repeated menu listens afresh
+        return [*interrupted, *self._stop_listening(), *self._strike(speech.no_match_prompt, NO_MATCH_STEP)]
 
     def _choose(self, digit: str) -> list[Command]:
         skill = DIGIT_SKILLS.get(digit)
@@ -321,7 +402,7 @@ class MenuFlow:
         if digit == AGENT_DIGIT:
             return [ReportChoice(Skill.GENERAL), *self._transfer(Skill.GENERAL, self._p.transfer_agent)]
         if digit == REPEAT_DIGIT:
-            return self._play(MenuState.MENU, self._p.menu)
+            return self._menu()
         return self._strike(self._p.invalid, f"invalid:{digit}")
 
     def _strike(self, notice: str, step: str) -> list[Command]:
@@ -330,7 +411,7 @@ class MenuFlow:
         commands: list[Command] = [ReportStep(step)]
         if self._strikes >= self._config.max_attempts:
             return commands + self._transfer(Skill.GENERAL, notice, self._p.transfer_agent)
-        return commands + self._play(MenuState.MENU, notice, self._p.menu)
+        return commands + self._menu(notice)
 
     def _recorded(self, duration_ms: int | None, *, failed: bool = False) -> list[Command]:
         name = self._recording
@@ -357,7 +438,7 @@ class MenuFlow:
         return commands + self._transfer(Skill.GENERAL, self._p.transfer_agent)
 
     def _hung_up(self) -> list[Command]:
-        commands: list[Command] = []
+        commands = self._stop_listening()
         if self._timer is not None:
             commands.append(CancelTimer(self._timer))
         if self._recording is not None:
@@ -376,10 +457,14 @@ class MenuFlow:
         if failed is not None and failed == self._timer:
             self._timer = None
             return self._timer_fired()
+        if failed is not None and failed == self._listen:  # cannot listen: keys only from now on
+            self._listen = None
+            self._speech = None
+            return []
         if failed is not None and failed in self._issued:
             return []  # stale: e.g. stopping a playback that had just finished
         # Anything else (Answer, SetVariables …, or an unknown id): give up on the IVR, let a human take it.
-        commands: list[Command] = []
+        commands = self._stop_listening()
         if self._timer is not None:
             commands.append(CancelTimer(self._timer))
         if self._recording is not None:

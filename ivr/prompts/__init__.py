@@ -1,6 +1,6 @@
 """Mandarin prompt catalogue (text) and its renderer to audio files for Asterisk (``sound:hotline/<id>``)."""
 
-from ivr.prompts.catalogue import CATALOGUE, SOUNDS_SUBDIR, Prompt, media_uri
+from ivr.prompts.catalogue import CATALOGUE, SOUNDS_SUBDIR, SPEECH_PHRASES, Prompt, media_uri, speech_phrases
 from ivr.prompts.render import (
     DEFAULT_VOICE,
     MANIFEST_FILE,
@@ -18,6 +18,7 @@ __all__ = [
     "DEFAULT_VOICE",
     "MANIFEST_FILE",
     "SOUNDS_SUBDIR",
+    "SPEECH_PHRASES",
     "BuildReport",
     "Prompt",
     "PromptBuildError",
@@ -25,6 +26,7 @@ __all__ = [
     "WavInfo",
     "build_prompts",
     "media_uri",
+    "speech_phrases",
     "targets_for",
     "wav_info",
 ]

