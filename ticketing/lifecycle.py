@@ -21,6 +21,11 @@ Paths (seed rules in brackets)::
     urge (催办) / supervise (督办): any open state, status unchanged                   [R-SUP]
     recall (收回): a leader takes a dispatched/in-progress matter back from a unit that does not act,
               for a new instruction (批办) and re-dispatch                              [R-SUP, R-FIRST]
+
+会签件 (R-KIND, R-FIRST): the lead unit's ``reply`` waits for every co-unit's 会签回复. The service passes
+that progress in as a fact (``TicketFacts.pending_co_units``: co-units that have neither replied nor been
+waived by a leader); the co-units' own steps (会签签收 / 会签回复 / 免除) are decided by the pure rules in
+:mod:`ticketing.services.countersign` and leave the status unchanged.
 """
 
 from __future__ import annotations
@@ -215,6 +220,7 @@ class TicketFacts:
     handling_kind: HandlingKind = HandlingKind.TIME_LIMITED
     supervised: bool = False
     redo_count: int = 0
+    pending_co_units: int = 0  # 会签: co-units yet to send their 会签回复 (not waived)
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,6 +233,7 @@ class ActionInput:
     has_promised_date: bool = False
     has_knowledge_ref: bool = False
     has_new_due_date: bool = False
+    co_units: int = 0  # dispatch/instruct: how many co-units (会签) are named besides the lead
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,7 +292,8 @@ def apply(facts: TicketFacts, action: Action, role: Role, given: ActionInput | N
         )
     problem = _precondition_error(facts, action)
     if problem:
-        raise IllegalTransition(problem, action=action.value, status=facts.status.value)
+        extra = {"pending_co_units": facts.pending_co_units} if action is Action.REPLY else {}
+        raise IllegalTransition(problem, action=action.value, status=facts.status.value, **extra)
     missing = _input_error(action, given)
     if missing:
         raise InvalidInput(missing, action=action.value, status=facts.status.value)
@@ -297,6 +305,11 @@ def _precondition_error(facts: TicketFacts, action: Action) -> str | None:
         return "an extension request is already pending"
     if action in (Action.APPROVE_EXTENSION, Action.DENY_EXTENSION) and not facts.extension_pending:
         return "there is no pending extension request"
+    if action is Action.REPLY and facts.pending_co_units > 0:
+        return (
+            f"会签件: {facts.pending_co_units} co-unit(s) have not sent their 会签回复 yet; the lead unit's "
+            "reply must incorporate them (or a supervisor waives the missing ones)"
+        )
     return None
 
 
@@ -330,7 +343,13 @@ def _outcome(facts: TicketFacts, action: Action, given: ActionInput) -> Transiti
     elif action is Action.ANSWER_DIRECTLY:
         after = replace(facts, status=Status.COMPLETED)
     elif action in (Action.DISPATCH, Action.INSTRUCT):
-        after = replace(facts, status=Status.DISPATCHED, has_lead_unit=True, extension_pending=False)
+        after = replace(
+            facts,
+            status=Status.DISPATCHED,
+            has_lead_unit=True,
+            extension_pending=False,
+            pending_co_units=given.co_units,
+        )
         starts = True
     elif action is Action.ESCALATE:
         after = replace(facts, status=Status.PENDING_INSTRUCTION)
@@ -341,12 +360,13 @@ def _outcome(facts: TicketFacts, action: Action, given: ActionInput) -> Transiti
             has_lead_unit=False,
             extension_pending=False,
             supervised=True,
+            pending_co_units=0,
         )
         stops = True
     elif action is Action.ACCEPT:
         after = replace(facts, status=Status.IN_PROGRESS, handling_kind=HandlingKind.TIME_LIMITED)
     elif action is Action.RETURN_TICKET:
-        after = replace(facts, status=Status.RETURNED, has_lead_unit=False)
+        after = replace(facts, status=Status.RETURNED, has_lead_unit=False, pending_co_units=0)
         stops = True
     elif action is Action.PROMISE:
         after = replace(facts, status=Status.PROMISED, handling_kind=HandlingKind.PROMISED)

@@ -88,11 +88,27 @@ class ActionRequest(_In):
     co_departments: list[Annotated[str, StringConstraints(max_length=64)]] = Field(
         default_factory=list, max_length=20
     )
+    countersign: bool = Field(
+        default=False,
+        description="会签件: the lead unit's reply waits for every co-unit's 会签回复 (dispatch/instruct)",
+    )
     knowledge_ref: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = None
     promised_date: date | None = Field(default=None, le=LATEST_DAY)
     new_due_date: date | None = Field(default=None, le=LATEST_DAY)
     satisfaction: Satisfaction | None = None
     result_satisfaction: Satisfaction | None = None
+    attachment_ids: list[uuid.UUID] = Field(
+        default_factory=list, max_length=20, description="uploaded attachments (回复/承诺/延期申请)"
+    )
+    expected_version: int | None = Field(default=None, ge=1)
+
+
+class CoActionRequest(_In):
+    """Body of a 会签 step: ``text`` is the 会签回复 (or a waiver's reason; ``reason`` is accepted too)."""
+
+    text: Reason | None = None
+    reason: Reason | None = None
+    attachment_ids: list[uuid.UUID] = Field(default_factory=list, max_length=20)
     expected_version: int | None = Field(default=None, ge=1)
 
 
@@ -220,6 +236,7 @@ class TicketQuery(_In):
     due_within_hours: int | None = Field(default=None, ge=1, le=24 * 60)
     created_from: datetime | None = None
     created_to: datetime | None = None
+    include_merged: bool = Field(default=False, description="Also list tickets merged into another (并单).")
     page: int = Field(default=1, ge=1, le=100_000)
     page_size: int = Field(default=50, ge=1, le=500)
 
@@ -275,3 +292,95 @@ class TokenOut(BaseModel):
     token_type: str = "bearer"
     expires_at: datetime
     role: Role
+
+
+class ShareOut(BaseModel):
+    """A unit's share in a ticket with its 会签 progress in the current handling round."""
+
+    department_code: str
+    department_name: str
+    role: str  # lead | co
+    assigned_at: datetime
+    accepted_at: datetime | None
+    replied_at: datetime | None  # co-units: the 会签回复
+    reply: str | None
+    attachment_ids: list[uuid.UUID]
+    waived: bool  # a leader waived this co-unit's reply
+    waive_reason: str | None
+
+
+class AttachmentOut(BaseModel):
+    """An uploaded file's metadata (download with ``GET …/attachments/{id}``)."""
+
+    id: uuid.UUID
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    uploader_role: str
+    department_code: str | None
+    uploaded_at: datetime
+
+
+class InboxItem(BaseModel):
+    """One ticket in a unit's inbox, with what the unit must do and by when (caller masked)."""
+
+    id: uuid.UUID
+    number: str
+    version: int
+    title: str
+    category: Category
+    category_label: str
+    urgency: Urgency
+    status: Status
+    status_label: str
+    handling_kind: HandlingKind
+    caller: CallerOut
+    my_role: str  # lead | co
+    dispatched_at: datetime | None
+    accepted_at: datetime | None
+    return_deadline: datetime | None = Field(description="退件 the same (Shanghai) day (R-RET)")
+    collect_deadline: datetime | None = Field(description="签收/退件 within 24 h of dispatch (R-RET)")
+    return_late: bool
+    collect_late: bool
+    due_at: datetime | None
+    due_provisional: bool
+    overdue: bool
+    promised_date: date | None
+    extension_pending: bool
+    supervised: bool
+    countersign_required: bool
+    pending_co_units: int
+
+
+class InboxCounts(BaseModel):
+    """How many tickets wait in each group."""
+
+    to_collect: int
+    handling: int
+    countersign: int
+
+
+class InboxOut(BaseModel):
+    """A unit's work: 待签收, 办理中/承诺, and 会签 shares not yet replied."""
+
+    department_code: str
+    department_name: str
+    as_of: datetime
+    counts: InboxCounts
+    to_collect: list[InboxItem]
+    handling: list[InboxItem]
+    countersign: list[InboxItem]
+
+
+class InboxTicketOut(BaseModel):
+    """One ticket as the unit works on it: the ticket, the shares, and the unit's possible steps."""
+
+    ticket: TicketOut
+    my_role: str | None
+    my_actions: list[str]
+    shares: list[ShareOut]
+    countersign_required: bool
+    pending_co_units: int
+    return_deadline: datetime | None
+    collect_deadline: datetime | None

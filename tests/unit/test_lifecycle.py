@@ -765,3 +765,68 @@ def test_recall_takes_the_matter_back_for_a_new_instruction(status: Status) -> N
     again = apply(result.after, Action.INSTRUCT, Role.SUPERVISOR, ActionInput(lead_unit=True))
     assert again.to_status is Status.DISPATCHED
     assert again.starts_deadline is True
+
+
+# ---------------------------------------------------------------------------------------------------
+# 会签件: the lead unit's reply waits for the co-units (R-KIND, R-FIRST)
+# ---------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("status", sorted(HANDLING), ids=_id)
+@pytest.mark.parametrize("pending", [1, 3])
+def test_reply_waits_for_pending_co_units(status: Status, pending: int) -> None:
+    facts = TicketFacts(status=status, has_lead_unit=True, pending_co_units=pending)
+    with pytest.raises(IllegalTransition) as caught:
+        apply(facts, Action.REPLY, Role.DEPARTMENT, FULL)
+    assert "会签" in caught.value.message
+    assert caught.value.details["pending_co_units"] == pending
+    assert Action.REPLY not in allowed_actions(facts, Role.DEPARTMENT)
+
+
+@pytest.mark.parametrize("status", sorted(HANDLING), ids=_id)
+def test_reply_goes_through_once_no_co_unit_is_pending(status: Status) -> None:
+    facts = TicketFacts(status=status, has_lead_unit=True, pending_co_units=0)
+    assert apply(facts, Action.REPLY, Role.DEPARTMENT, FULL).to_status is Status.REPLIED
+    assert Action.REPLY in allowed_actions(facts, Role.DEPARTMENT)
+
+
+@pytest.mark.parametrize("status", sorted(HANDLING), ids=_id)
+def test_pending_co_units_block_only_the_reply(status: Status) -> None:
+    facts = TicketFacts(status=status, has_lead_unit=True, pending_co_units=2)
+    listed = set(allowed_actions(facts, Role.DEPARTMENT))
+    assert listed == set(allowed_actions(replace(facts, pending_co_units=0), Role.DEPARTMENT)) - {
+        Action.REPLY
+    }
+
+
+def test_pending_co_units_are_checked_before_the_reply_text() -> None:
+    facts = TicketFacts(status=Status.IN_PROGRESS, has_lead_unit=True, pending_co_units=1)
+    with pytest.raises(IllegalTransition):
+        apply(facts, Action.REPLY, Role.DEPARTMENT, ActionInput(reason=None))
+
+
+@pytest.mark.parametrize("action", [Action.DISPATCH, Action.INSTRUCT], ids=_id)
+@pytest.mark.parametrize("co_units", [0, 2])
+def test_dispatch_sets_the_pending_co_units(action: Action, co_units: int) -> None:
+    status = _first_source(action)
+    result = apply(TicketFacts(status=status), action, _some_role(action), replace(FULL, co_units=co_units))
+    assert result.after.pending_co_units == co_units
+
+
+@pytest.mark.parametrize(
+    ("action", "role"), [(Action.RETURN_TICKET, Role.DEPARTMENT), (Action.RECALL, Role.SUPERVISOR)], ids=str
+)
+def test_return_and_recall_clear_the_pending_co_units(action: Action, role: Role) -> None:
+    facts = TicketFacts(status=Status.DISPATCHED, has_lead_unit=True, pending_co_units=2)
+    assert apply(facts, action, role, FULL).after.pending_co_units == 0
+
+
+def test_countersign_scenario_reply_after_the_co_units() -> None:
+    facts = TicketFacts(status=Status.REGISTERED)
+    facts = apply(facts, Action.DISPATCH, Role.AGENT, replace(FULL, co_units=2)).after
+    facts = apply(facts, Action.ACCEPT, Role.DEPARTMENT, FULL).after
+    with pytest.raises(IllegalTransition):
+        apply(facts, Action.REPLY, Role.DEPARTMENT, FULL)
+    # The service recomputes the fact after each co-unit reply (or a supervisor's waiver).
+    facts = replace(facts, pending_co_units=0)
+    assert apply(facts, Action.REPLY, Role.DEPARTMENT, FULL).to_status is Status.REPLIED

@@ -2,27 +2,47 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi import APIRouter, FastAPI
 
 from ticketing.api.context import ApiContext
 from ticketing.api.errors import install_error_handlers
-from ticketing.api.routes import accounts, calendar, departments, knowledge, statistics, tickets
+from ticketing.api.routes import (
+    accounts,
+    calendar,
+    departments,
+    inbox,
+    knowledge,
+    reports,
+    statistics,
+    supervision,
+    tickets,
+)
 from ticketing.web.routes import install_web
 
 API_PREFIX = "/api/v1"
 
 
-def create_app(ctx: ApiContext, *, title: str = "hotline12345") -> FastAPI:
-    """The REST API under ``/api/v1`` with OpenAPI docs at ``/docs``."""
+def create_app(
+    ctx: ApiContext, *, title: str = "hotline12345", attachments_dir: Path | None = None
+) -> FastAPI:
+    """The REST API under ``/api/v1`` with OpenAPI docs at ``/docs``.
+
+    ``attachments_dir``: where uploaded ticket attachments are kept (default
+    :data:`ticketing.services.attachments.DEFAULT_STORAGE_DIR`).
+    """
     app = FastAPI(
         title=title,
         version="0.1.0",
         description="12345 政务服务便民热线 — work orders, departments and working-day deadlines.",
     )
     app.state.ctx = ctx
+    app.state.attachments_dir = attachments_dir
     install_error_handlers(app)
     api = APIRouter(prefix=API_PREFIX)
-    for module in (accounts, tickets, departments, calendar, knowledge, statistics):
+    api.include_router(inbox.router)
+    for module in (accounts, tickets, departments, calendar, knowledge, statistics, reports, supervision):
         api.include_router(module.router)
     app.include_router(api)
     install_web(app)

@@ -214,6 +214,8 @@ class CalendarYear(Base):
 
 # The call/draft tables live in their own module; importing it here registers them on Base.metadata
 # for every user of the models (migrations, tests).
+from ticketing.db import attachments as _attachments  # noqa: E402, F401
 from ticketing.db import calls as _calls  # noqa: E402, F401
 from ticketing.db import kb as _kb  # noqa: E402, F401
+from ticketing.db import repeats as _repeats  # noqa: E402, F401
 from ticketing.db import scoring as _scoring  # noqa: E402, F401

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -13,12 +14,15 @@ from sqlalchemy.orm.exc import StaleDataError
 from ticketing.calendar import WorkCalendar
 from ticketing.categories import Category
 from ticketing.db.models import Department, Ticket, TicketAssignment, TicketEvent
+from ticketing.db.repeats import TicketMerge
 from ticketing.deadlines import due_for
-from ticketing.errors import InvalidInput, PermissionDenied, StaleVersion
+from ticketing.errors import IllegalTransition, InvalidInput, PermissionDenied, StaleVersion
 from ticketing.lifecycle import Action, ActionInput, Role, Satisfaction, Status, Transition, apply
 from ticketing.schemas import ActionRequest
 from ticketing.services.actor import Actor
+from ticketing.services.attachments import referenced
 from ticketing.services.clock import Clock, utcnow
+from ticketing.services.countersign import CountersignService, ResponseClock
 from ticketing.services.departments import DepartmentService
 from ticketing.services.knowledge import KnowledgeService
 from ticketing.services.tickets import TicketService, facts_of
@@ -29,6 +33,8 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 _LEAD_UNIT_ACTIONS = frozenset(
     {Action.ACCEPT, Action.RETURN_TICKET, Action.PROMISE, Action.REQUEST_EXTENSION, Action.REPLY}
 )
+# Actions that may cite uploaded attachments (recorded in the event payload).
+_WITH_ATTACHMENTS = frozenset({Action.REPLY, Action.PROMISE, Action.REQUEST_EXTENSION})
 
 
 class ActionService:
@@ -39,6 +45,7 @@ class ActionService:
         self._calendar = calendar
         self._now = now
         self._tickets = TicketService(session, now=now)
+        self._countersign = CountersignService(session, now=now)
 
     def perform(self, ref: str, action: Action, request: ActionRequest, actor: Actor) -> Ticket:
         """Do ``action`` on ticket ``ref`` as ``actor``; raises a :class:`TicketingError` on refusal.
@@ -53,13 +60,30 @@ class ActionService:
                 expected_version=request.expected_version,
                 current_version=ticket.version,
             )
+        merge = self._session.get(TicketMerge, ticket.id)
+        if merge is not None:
+            target = self._session.get(Ticket, merge.target_ticket_id)
+            into = target.number if target else None
+            raise IllegalTransition(
+                f"ticket {ticket.number} was merged (并单) into {into}; act on that one",
+                action=action.value,
+                status=ticket.status,
+                merged_into=into,
+            )
         lead_only = actor.role is Role.DEPARTMENT and action in _LEAD_UNIT_ACTIONS
         if lead_only and ticket.lead_department_id != actor.department_id:
             raise PermissionDenied("only the lead unit may do this", action=action.value)
         lead, co = self._units(action, request)
+        if request.attachment_ids and action not in _WITH_ATTACHMENTS:
+            raise InvalidInput(
+                f"attachments cannot go with {action.value} ({action.label_zh})", field="attachment_ids"
+            )
+        attachment_ids = referenced(self._session, ticket, request.attachment_ids)
         result = request.result_satisfaction or request.satisfaction
+        # 会签: the lead's reply waits for the co-units (a fact the pure lifecycle decides on).
+        facts = replace(facts_of(ticket), pending_co_units=self._countersign.pending(ticket))
         transition = apply(
-            facts_of(ticket),
+            facts,
             action,
             actor.role,
             ActionInput(
@@ -69,10 +93,13 @@ class ActionService:
                 has_promised_date=request.promised_date is not None,
                 has_knowledge_ref=request.knowledge_ref is not None,
                 has_new_due_date=request.new_due_date is not None,
+                co_units=len(co) if request.countersign else 0,
             ),
         )
         now = self._now()
         payload = self._effects(ticket, transition, request, lead, co, now)
+        if attachment_ids:
+            payload["attachment_ids"] = attachment_ids
         ended = transition.before.extension_pending and not transition.after.extension_pending
         if ended and action not in (Action.APPROVE_EXTENSION, Action.DENY_EXTENSION):
             # A reply or re-dispatch ends the pending 延期 request; keep that in the history.
@@ -109,6 +136,8 @@ class ActionService:
             return None, []
         if not request.lead_department:
             return None, []
+        if request.countersign and not request.co_departments:
+            raise InvalidInput("a 会签件 (countersign) needs co-units", field="co_departments")
         departments = DepartmentService(self._session)
         lead = departments.resolve(request.lead_department, active_only=True)
         co = [departments.resolve(ref, active_only=True) for ref in request.co_departments]
@@ -139,6 +168,9 @@ class ActionService:
                     TicketAssignment(department_id=unit.id, role="co", active=True, assigned_at=now)
                 )
             payload.update(lead_department=lead.code, co_departments=[d.code for d in co])
+            self._countersign.set_required(ticket, request.countersign, now)
+            if request.countersign:
+                payload["countersign"] = True
         if transition.starts_deadline:
             deadline = due_for(Category(ticket.category), now, self._calendar)
             ticket.dispatched_at = now
@@ -147,6 +179,11 @@ class ActionService:
             ticket.promised_date = None
             ticket.closed_at = None
             payload.update(due_at=deadline.due_at.isoformat(), due_provisional=deadline.provisional)
+        if action in (Action.ACCEPT, Action.RETURN_TICKET) and ticket.dispatched_at is not None:
+            # R-RET: same-day 退件 and 24 h 签收/退件; scoring computes the same from the timestamps.
+            payload.update(ResponseClock(ticket.dispatched_at).flags(action.value, now))
+        if action is Action.REPLY and any(a.active and a.role == "co" for a in ticket.assignments):
+            payload["co_replies"] = self._countersign.incorporated(ticket)
         if action is Action.ACCEPT:
             for assignment in ticket.assignments:
                 if assignment.active and assignment.role == "lead":
@@ -198,6 +235,8 @@ class ActionService:
             payload.update(satisfaction=request.satisfaction.value, result_satisfaction=result.value)
             if result is Satisfaction.UNSATISFIED and transition.to_status is Status.REGISTERED:
                 ticket.closed_at = None
+            if transition.to_status is Status.DISPATCHED:
+                self._countersign.restart_round(ticket)
         return payload
 
     def _end_assignments(self, ticket: Ticket, now: datetime) -> None:

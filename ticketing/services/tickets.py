@@ -10,6 +10,7 @@ from sqlalchemy import Select, exists, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from ticketing.db.models import Department, Ticket, TicketAssignment, TicketEvent, User
+from ticketing.db.repeats import merged_into_clause
 from ticketing.errors import InvalidInput, NotFound, PermissionDenied
 from ticketing.lifecycle import (
     OPEN_STATUSES,
@@ -147,6 +148,8 @@ class TicketService:
     def filtered(self, query: TicketQuery) -> Select[Ticket]:
         """The ``SELECT`` for ``query``'s filters (no visibility, order or paging)."""
         stmt = select(Ticket)
+        if not query.include_merged:
+            stmt = stmt.where(~merged_into_clause())
         if query.status:
             stmt = stmt.where(Ticket.status.in_([s.value for s in query.status]))
         if query.category:
