@@ -155,3 +155,7 @@ def test_statistics_page_shows_the_table_and_downloads_csv(page: Page, live_serv
         page.locator("#download-csv").click()
     assert download.value.suggested_filename.endswith(".csv")
     assert "city.ecology" in Path(download.value.path()).read_text(encoding="utf-8-sig")
+    with page.expect_download() as report:
+        page.locator("#report-pdf").click()
+    assert report.value.suggested_filename.startswith("hotline-report-")
+    assert Path(report.value.path()).read_bytes().startswith(b"%PDF")
