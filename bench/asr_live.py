@@ -53,7 +53,7 @@ class TrialResult:
     latency_p95_ms: float
     latency_max_ms: float
     lag_start_p95_ms: float  # p95 latency of chunks due in seconds 1–3
-    lag_end_p95_ms: float  # p95 latency of chunks due in the last 2 s of audio
+    lag_end_p95_ms: float | None  # p95 latency of chunks due in the last 2 s (None: those were dropped)
     finish_lag_max_ms: float  # last chunk due → final result, worst stream
     dropped_chunks: int
     words: int  # words recognised over all streams (sanity check that recognition ran)
@@ -218,7 +218,7 @@ async def run_trial(args: argparse.Namespace) -> TrialResult:
         latency_p95_ms=1000 * p95(lat),
         latency_max_ms=1000 * max(lat, default=0.0),
         lag_start_p95_ms=1000 * p95(start_lat),
-        lag_end_p95_ms=1000 * p95(end_lat),
+        lag_end_p95_ms=1000 * p95(end_lat) if end_lat else None,
         finish_lag_max_ms=1000 * max(finish_lags, default=0.0),
         dropped_chunks=dropped[0],
         words=words,
