@@ -266,3 +266,111 @@ def asr_command(
         run_benchmark(config, echo=lambda line: click.echo(line))
     except (RuntimeError, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc
+
+
+@bench_group.command("stats")
+@click.option(
+    "--tickets",
+    "n_tickets",
+    type=click.IntRange(min=1000),
+    default=1_000_000,
+    show_default=True,
+    help="How many work orders (with full event chains) to generate and load.",
+)
+@click.option(
+    "--backends",
+    default="postgres",
+    show_default=True,
+    callback=_backends,
+    help="Comma-separated backends to load and measure (postgres, sqlite).",
+)
+@click.option("--month", default=None, help="Month to measure, YYYY-MM (default: the busiest month).")
+@click.option(
+    "--runs",
+    type=click.IntRange(min=1),
+    default=3,
+    show_default=True,
+    help="Measured runs of each month call.",
+)
+@click.option(
+    "--timeout",
+    "timeout_s",
+    type=click.FloatRange(min=10),
+    default=600.0,
+    show_default=True,
+    help="Stop a service call (worker process) after this many seconds.",
+)
+@click.option("--skip-year", is_flag=True, help="Only the month calls.")
+@click.option("--seed", type=int, default=12345, show_default=True, help="Seed of the data generator.")
+@click.option(
+    "--pg-url",
+    default=None,
+    help="Use this empty PostgreSQL database instead of a throw-away cluster; its tables are dropped after.",
+)
+def stats_command(
+    n_tickets: int,
+    backends: tuple[str, ...],
+    month: str | None,
+    runs: int,
+    timeout_s: float,
+    skip_year: bool,
+    seed: int,
+    pg_url: str | None,
+) -> None:
+    """StatisticsService (month, year, monthly scores) over N tickets vs a raw SQL aggregate."""
+    _ensure_importable()
+    from bench.stats_bench import StatsBenchConfig, run_benchmark
+
+    config = StatsBenchConfig(
+        tickets=n_tickets,
+        backends=backends,
+        seed=seed,
+        month=month,
+        runs=runs,
+        timeout_s=timeout_s,
+        year=not skip_year,
+        pg_url=pg_url,
+    )
+    try:
+        run_benchmark(config, echo=lambda line: click.echo(line))
+    except (RuntimeError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@bench_group.command("kb")
+@click.option(
+    "--articles",
+    "n_articles",
+    type=click.IntRange(min=100),
+    default=10_000,
+    show_default=True,
+    help="How many knowledge-base articles to generate and load.",
+)
+@click.option(
+    "--queries", type=click.IntRange(min=1), default=200, show_default=True, help="Caller questions to time."
+)
+@click.option(
+    "--backends",
+    default=",".join(BACKENDS),
+    show_default=True,
+    callback=_backends,
+    help="Comma-separated backends to load and measure.",
+)
+@click.option("--seed", type=int, default=12345, show_default=True, help="Seed of articles and questions.")
+@click.option(
+    "--pg-url",
+    default=None,
+    help="Use this empty PostgreSQL database instead of a throw-away cluster; its tables are dropped after.",
+)
+def kb_command(
+    n_articles: int, queries: int, backends: tuple[str, ...], seed: int, pg_url: str | None
+) -> None:
+    """Knowledge-base search p50/p95: KnowledgeSearch vs raw full-text SQL vs a LIKE scan."""
+    _ensure_importable()
+    from bench.kb_bench import KbBenchConfig, run_benchmark
+
+    config = KbBenchConfig(articles=n_articles, queries=queries, backends=backends, seed=seed, pg_url=pg_url)
+    try:
+        run_benchmark(config, echo=lambda line: click.echo(line))
+    except (RuntimeError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from exc
