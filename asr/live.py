@@ -45,7 +45,7 @@ from ivr.ari.events import (
     StasisStart,
 )
 from ivr.ari.supervisor import AriSupervisor
-from ticketing.services.drafts import DraftService
+from ticketing.calls.drafts import DraftService
 
 log = logging.getLogger(__name__)
 

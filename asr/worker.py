@@ -1,6 +1,6 @@
 """The recorded path into the draft (DESIGN §2 step 5): pending drafts → transcript → fields.
 
-:class:`DraftRecognizer` polls :class:`~ticketing.services.drafts.DraftService` for drafts waiting for
+:class:`DraftRecognizer` polls :class:`~ticketing.calls.drafts.DraftService` for drafts waiting for
 recognition, transcribes each recording on the engine's thread pool, extracts the draft fields
 (:func:`asr.drafting.extract_draft`) and stores transcript, fields (with confidences) and model name.
 Anything that goes wrong with one draft — the model is not installed, the audio file is missing or
@@ -26,7 +26,7 @@ from asr.drafting import DraftingConfig, extract_draft
 from asr.engine import AsrEngine, Transcript
 from asr.errors import AsrError, AudioError, ModelMissing
 from asr.transcribe import transcribe_file
-from ticketing.services.drafts import DraftService
+from ticketing.calls.drafts import DraftService
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """Knowledge-base search benchmark: ``KnowledgeSearch.search`` vs raw full-text SQL vs a ``LIKE`` scan.
 
 Generates N articles (default 10,000; :mod:`bench.kb_data`) and tokenises them once with the app's own
-jieba tokens (:func:`ticketing.services.kb_tokens.token_string`, exactly what ``KnowledgeService`` stores),
+jieba tokens (:func:`ticketing.knowledge.tokens.token_string`, exactly what ``KnowledgeService`` stores),
 inserts them into a throw-away PostgreSQL cluster and a SQLite file, and then, per backend, times Q caller
 questions (default 200) four ways, interleaved query by query so drift hits them alike:
 
@@ -114,7 +114,7 @@ class Prepared:
 
 
 def prepare(items: Sequence[Article], seed: int) -> Prepared:
-    from ticketing.services import kb_tokens
+    from ticketing.knowledge import tokens as kb_tokens
 
     kb_tokens.tokenize("预热")  # build the tokenizer outside the timing (~1.5 s)
     started = time.perf_counter()
@@ -161,7 +161,7 @@ def prepare(items: Sequence[Article], seed: int) -> Prepared:
 
 def insert_rows(engine: Engine, rows: Prepared) -> tuple[float, float]:
     """Insert (one transaction) and gather statistics; return (insert s, analyze s)."""
-    from ticketing.db.kb import KnowledgeArticle, KnowledgeIndexState, KnowledgeVersion
+    from ticketing.knowledge.models import KnowledgeArticle, KnowledgeIndexState, KnowledgeVersion
 
     started = time.perf_counter()
     with engine.begin() as conn:
@@ -290,13 +290,13 @@ def bench_backend(
     target: Target, rows: Prepared, qs: list[str], config: KbBenchConfig, say: Echo
 ) -> tuple[list[Method], list[str], list[str]]:
     """Insert, then time every question four ways; return the methods, facts and a plan."""
+    from ticketing.accounts.actor import Actor
     from ticketing.db.engine import make_engine, make_sessionmaker
     from ticketing.db.migrate import upgrade
-    from ticketing.lifecycle import Role
-    from ticketing.services.actor import Actor
-    from ticketing.services.kb_schemas import SearchQuery
-    from ticketing.services.kb_search import KnowledgeSearch, today_in_shanghai
-    from ticketing.services.kb_tokens import query_terms
+    from ticketing.knowledge.schemas import SearchQuery
+    from ticketing.knowledge.search import KnowledgeSearch, today_in_shanghai
+    from ticketing.knowledge.tokens import query_terms
+    from ticketing.tickets.lifecycle import Role
 
     facts: list[str] = []
     started = time.perf_counter()

@@ -1,6 +1,6 @@
 """The benchmark's list queries written by hand: driver-level SQL on a raw DBAPI connection.
 
-Each :class:`~ticketing.schemas.TicketQuery` is translated into the same filters the service layer
+Each :class:`~ticketing.tickets.schemas.TicketQuery` is translated into the same filters the service layer
 builds (``TicketService.filtered``), with the same order and paging, and fetched the way a hand-written
 data layer would: one ``count(*)``, one page of ticket rows, and one query for the page's assignments
 joined with their departments. Rows come back as plain tuples; nothing is converted.
@@ -16,8 +16,8 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from ticketing.lifecycle import OPEN_STATUSES
-from ticketing.schemas import TicketQuery
+from ticketing.tickets.lifecycle import OPEN_STATUSES
+from ticketing.tickets.schemas import TicketQuery
 
 PAGE_COLUMNS = (
     "id, number, version, channel, status, category, urgency, title, content, summary, location, "

@@ -129,13 +129,13 @@ def _worker(job: Job, conn: Connection) -> None:
 
 
 def _run_job(job: Job) -> JobResult:
-    import ticketing.services.statistics as service_module
+    import ticketing.statistics.service as service_module
+    from ticketing.accounts.actor import Actor
     from ticketing.db.engine import make_engine, make_sessionmaker
-    from ticketing.lifecycle import Role
-    from ticketing.services.actor import Actor
-    from ticketing.stats import periods, queries
-    from ticketing.stats.rates import GroupBy
-    from ticketing.stats.schemas import ScoreTableOut, StatisticsReport
+    from ticketing.statistics import periods, queries
+    from ticketing.statistics.rates import GroupBy
+    from ticketing.statistics.schemas import ScoreTableOut, StatisticsReport
+    from ticketing.tickets.lifecycle import Role
 
     phases = {"fetch": 0.0, "replay": 0.0}
     events = [0]
@@ -235,7 +235,7 @@ def _driver_fetch(engine: Engine, statement: str, parameters: Any) -> tuple[floa
 
 
 def _summary(out: Any) -> list[str]:
-    from ticketing.stats.schemas import ScoreTableOut, StatisticsReport
+    from ticketing.statistics.schemas import ScoreTableOut, StatisticsReport
 
     def rate(value: float | None) -> str:
         return "–" if value is None else f"{value * 100:.1f} %"
@@ -416,7 +416,7 @@ def _memory_table(lines: list[Line]) -> list[str]:
 # -- the whole run -------------------------------------------------------------------------------------
 def run_benchmark(config: StatsBenchConfig, echo: Echo | None = None) -> None:
     """Set up the backends, load, measure, print, and clean everything up."""
-    from ticketing.stats import periods
+    from ticketing.statistics import periods
 
     say: Echo = echo or (lambda line: print(line, flush=True))
     unknown = set(config.backends) - set(BACKENDS)

@@ -3,7 +3,7 @@
 :class:`bench.datagen.Dataset` writes what the ticket *list* needs: for a ticket that was dispatched and
 then closed it stores ``dispatch``, ``close`` and ``callback`` only (the unit's 签收 and 回复 are
 skipped to keep the load small), and a ``replied`` ticket has a ``reply`` but no ``accept``. Replayed by
-:mod:`ticketing.stats.timeline` that would make almost every dispatched ticket a late response and an
+:mod:`ticketing.statistics.timeline` that would make almost every dispatched ticket a late response and an
 overdue episode. :class:`StatsDataset` emits the chain the app itself writes — ``dispatch`` → ``accept``
 → (``promise``) → ``reply`` → ``close`` → ``callback`` with its satisfaction payload — using the *same*
 random draws in the same order, so tickets, assignments, numbers and statuses are identical to the list

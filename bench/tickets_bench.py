@@ -39,15 +39,16 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 from bench.datagen import ANCHOR, Dataset
 from bench.loaders import PostgresSink, Sink, SqliteSink
 from bench.rawsql import RawResult, RawRunner
+from ticketing.accounts.actor import Actor
 from ticketing.categories import Category
 from ticketing.db.engine import make_engine, make_sessionmaker
 from ticketing.db.migrate import alembic_config, upgrade
-from ticketing.db.models import Ticket
-from ticketing.lifecycle import Role, Status
-from ticketing.schemas import Page, TicketOut, TicketQuery
-from ticketing.services import privacy
-from ticketing.services.actor import Actor
-from ticketing.services.tickets import TicketService
+from ticketing.schema_types import Page
+from ticketing.tickets import privacy
+from ticketing.tickets.lifecycle import Role, Status
+from ticketing.tickets.models import Ticket
+from ticketing.tickets.schemas import TicketOut, TicketQuery
+from ticketing.tickets.service import TicketService
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PG_SCRIPT = REPO_ROOT / "scripts" / "pg_ephemeral.sh"

@@ -96,9 +96,9 @@ def _stored_calendar(settings: Settings) -> object | None:
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import SQLAlchemyError
 
+    from ticketing.calendar.service import load_calendar
     from ticketing.db.engine import make_engine
     from ticketing.db.engine import make_sessionmaker as sessions
-    from ticketing.services.calendar_store import load_calendar
 
     url = settings.effective_database_url
     parsed = make_url(url)

@@ -253,9 +253,9 @@ def retry(draft_ids: tuple[str, ...], now: bool, model: str | None) -> None:
     from asr.engine import AsrEngine, ModelCache
     from asr.worker import DraftRecognizer
     from hotline.wiring import build_engine
+    from ticketing.calls.drafts import DraftService
     from ticketing.db.engine import make_sessionmaker
     from ticketing.errors import Conflict
-    from ticketing.services.drafts import DraftService
 
     settings = _settings()
     try:

@@ -11,10 +11,10 @@ from datetime import date, datetime
 
 import click
 
-from ticketing.calendar import WorkCalendar
+from ticketing.calendar.workdays import WorkCalendar
 from ticketing.categories import Category
-from ticketing.deadlines import due_for
 from ticketing.errors import CalendarError, InvalidInput
+from ticketing.tickets.deadlines import due_for
 
 
 @click.group(name="calendar")

@@ -54,7 +54,7 @@ def db_upgrade(revision: str) -> None:
 @db_group.command("seed-demo")
 def db_seed_demo() -> None:
     """Load the demo departments and knowledge-base articles (idempotent)."""
-    from ticketing.services.seed import seed_demo_departments, seed_demo_knowledge
+    from ticketing.seed.demo import seed_demo_departments, seed_demo_knowledge
 
     with _session() as session:
         added = seed_demo_departments(session)
@@ -80,9 +80,9 @@ def users_create(
     """Create an account; the password is prompted for (or HOTLINE_NEW_USER_PASSWORD)."""
     from pydantic import ValidationError
 
-    from ticketing.schemas import UserCreate
-    from ticketing.services.actor import Actor
-    from ticketing.services.users import UserService
+    from ticketing.accounts.actor import Actor
+    from ticketing.accounts.schemas import UserCreate
+    from ticketing.accounts.service import UserService
 
     try:
         data = UserCreate(
@@ -102,7 +102,7 @@ def users_create(
 @users_group.command("list")
 def users_list() -> None:
     """List accounts."""
-    from ticketing.services.users import UserService
+    from ticketing.accounts.service import UserService
 
     with _session() as session:
         for user in UserService(session).list():
@@ -117,7 +117,7 @@ def departments_group() -> None:
 @departments_group.command("list")
 def departments_list() -> None:
     """List active units."""
-    from ticketing.services.departments import DepartmentService
+    from ticketing.departments.service import DepartmentService
 
     with _session() as session:
         for d in DepartmentService(session).list():
@@ -150,10 +150,10 @@ def tickets_export(
     from pydantic import ValidationError
     from tqdm import tqdm
 
-    from ticketing.db.models import AuditRecord
-    from ticketing.schemas import TicketQuery
-    from ticketing.services.clock import utcnow
-    from ticketing.services.export import count_for_export, iter_export_rows, write_export
+    from ticketing.clock import utcnow
+    from ticketing.tickets.export import count_for_export, iter_export_rows, write_export
+    from ticketing.tickets.models import AuditRecord
+    from ticketing.tickets.schemas import TicketQuery
 
     try:
         query = TicketQuery(
@@ -227,7 +227,7 @@ def calendar_load_overrides(path: str, confirm_year: int | None) -> None:
     """
     import csv
 
-    from ticketing.services.calendar_store import (
+    from ticketing.calendar.service import (
         load_calendar,
         recompute_provisional_deadlines,
         save_overrides,

@@ -57,11 +57,11 @@ def report_group() -> None:
 )
 def report_monthly(month: str, out_dir: Path, fmt: str, as_of_text: str | None) -> None:
     """Write hotline-report-YYYY-MM.pdf/.html for MONTH (YYYY-MM) with the statistics and scores."""
+    from ticketing.clock import utcnow
     from ticketing.errors import InvalidInput
-    from ticketing.report.charts import CjkFontMissing
-    from ticketing.report.data import gather
-    from ticketing.services.clock import utcnow
-    from ticketing.stats import periods
+    from ticketing.reports.charts import CjkFontMissing
+    from ticketing.reports.data import gather
+    from ticketing.statistics import periods
 
     try:
         formats = _formats(fmt)
@@ -84,11 +84,11 @@ def report_monthly(month: str, out_dir: Path, fmt: str, as_of_text: str | None) 
         for kind in formats:
             path = out_dir / f"hotline-report-{report.month}.{kind}"
             if kind == "pdf":
-                from ticketing.report.pdf import render_pdf
+                from ticketing.reports.pdf import render_pdf
 
                 path.write_bytes(render_pdf(report))
             else:
-                from ticketing.report.html import render_html
+                from ticketing.reports.html import render_html
 
                 path.write_text(render_html(report), encoding="utf-8")
             click.echo(f"wrote {path}")

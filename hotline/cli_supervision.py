@@ -44,7 +44,7 @@ def supervision_group() -> None:
 def mark_overdue(at_text: str | None) -> None:
     """Record an `overdue` event on every open ticket whose deadline passed (idempotent)."""
     from ticketing.db.engine import make_engine, make_sessionmaker
-    from ticketing.services.supervision import SupervisionService
+    from ticketing.supervision.service import SupervisionService
 
     at = _parse_instant(at_text)
     engine = make_engine(_settings().effective_database_url)

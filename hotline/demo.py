@@ -21,13 +21,13 @@ import uvicorn
 
 from hotline.settings import Settings
 from hotline.wiring import build_app, build_engine
+from ticketing.accounts.actor import Actor
+from ticketing.accounts.schemas import UserCreate
+from ticketing.accounts.service import UserService
 from ticketing.db.engine import make_sessionmaker
 from ticketing.db.migrate import upgrade
-from ticketing.lifecycle import Role
-from ticketing.schemas import UserCreate
-from ticketing.services.actor import Actor
-from ticketing.services.seed import seed_demo_departments, seed_demo_knowledge
-from ticketing.services.users import UserService
+from ticketing.seed.demo import seed_demo_departments, seed_demo_knowledge
+from ticketing.tickets.lifecycle import Role
 
 DEMO_DB = Path("var/demo.sqlite3")
 SHANGHAI = ZoneInfo("Asia/Shanghai")

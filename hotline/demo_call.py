@@ -18,7 +18,7 @@ from hotline.sandbox import Ports, Sandbox
 from ivr.app import IvrConfig
 from ivr.flows.menu import MenuConfig
 from ivr.prompts import build_prompts
-from ticketing.db.calls import Call, TicketDraft
+from ticketing.calls.models import Call, TicketDraft
 
 DEMO_INSTANCE = "/etc/asterisk/hotline-demo"
 DEMO_PORTS = Ports(sip=15160, ami=15138, http=18188, rtp_start=14000, rtp_end=14199, trunk=15170)

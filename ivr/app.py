@@ -29,7 +29,7 @@ from ivr.flows import events as flow
 from ivr.flows.hours import ServiceHours
 from ivr.flows.menu import SKILL_VARIABLE, MenuConfig, MenuFlow
 from ivr.translate import QUEUE_CONTEXT, channel_of, flow_event, queue_name
-from ticketing.calls import CallEndReason, Skill
+from ticketing.calls.vocabulary import CallEndReason, Skill
 
 log = logging.getLogger(__name__)
 

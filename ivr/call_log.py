@@ -1,7 +1,7 @@
 """The IVR's port to the work-order system: what it reports about calls, as async calls.
 
 ``ivr`` never touches the database; :class:`TicketingCallLog` runs the ticketing
-:class:`~ticketing.services.calls.CallService` in a worker thread, one short transaction per report.
+:class:`~ticketing.calls.service.CallService` in a worker thread, one short transaction per report.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from typing import Protocol, TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from ticketing.calls import CallEndReason, Skill
-from ticketing.services.calls import CallService
+from ticketing.calls.service import CallService
+from ticketing.calls.vocabulary import CallEndReason, Skill
 
 T = TypeVar("T")
 

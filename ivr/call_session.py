@@ -24,7 +24,7 @@ from ivr.flows import events as flow
 from ivr.flows.menu import MenuFlow
 from ivr.prompts import media_uri
 from ivr.translate import QUEUE_CONTEXT, queue_name
-from ticketing.calls import CallEndReason
+from ticketing.calls.vocabulary import CallEndReason
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from ivr.ari.events import (
     StasisEnd,
 )
 from ivr.flows import events as flow
-from ticketing.calls import Skill
+from ticketing.calls.vocabulary import Skill
 
 QUEUE_CONTEXT = "hotline-queues"
 """Dialplan context with one extension per skill (see ``sip_configs/extensions.conf.tmpl``)."""

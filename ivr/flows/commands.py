@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from ticketing.calls import CallEndReason, Skill
+from ticketing.calls.vocabulary import CallEndReason, Skill
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,6 @@
 """Service hours: whether a call arriving now gets the menu (``Started(within_hours=True)``) or the
 out-of-hours message path. Counted in the calendar's zone (Asia/Shanghai), working days from
-:class:`~ticketing.calendar.WorkCalendar` (holidays and 调休 make-up days included).
+:class:`~ticketing.calendar.workdays.WorkCalendar` (holidays and 调休 make-up days included).
 """
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
-from ticketing.calendar import WorkCalendar
+from ticketing.calendar.workdays import WorkCalendar
 
 
 @dataclass(frozen=True)

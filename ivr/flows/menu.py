@@ -74,7 +74,7 @@ from ivr.flows.events import (
     TimerFired,
 )
 from ivr.flows.speech import NO_MATCH_STEP, SpeechConfig, Verdict, interpret, speech_step
-from ticketing.calls import CallEndReason, Skill
+from ticketing.calls.vocabulary import CallEndReason, Skill
 
 SKILL_VARIABLE = "HOTLINE_SKILL"
 """Channel variable the dialplan (``from-citizens``) reads to pick the skill queue."""

@@ -16,15 +16,15 @@ import pytest
 import uvicorn
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from ticketing.accounts.actor import Actor
+from ticketing.accounts.schemas import UserCreate
+from ticketing.accounts.service import UserService
 from ticketing.api.app import create_app
 from ticketing.api.context import ApiContext
 from ticketing.db.engine import make_engine, make_sessionmaker
 from ticketing.db.migrate import upgrade
-from ticketing.lifecycle import Role
-from ticketing.schemas import UserCreate
-from ticketing.services.actor import Actor
-from ticketing.services.seed import seed_demo_departments, seed_demo_knowledge
-from ticketing.services.users import UserService
+from ticketing.seed.demo import seed_demo_departments, seed_demo_knowledge
+from ticketing.tickets.lifecycle import Role
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = [

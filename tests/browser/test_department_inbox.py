@@ -8,7 +8,7 @@ import pytest
 from conftest import LiveServer, log_in
 from playwright.sync_api import Page, expect
 
-from ticketing.services import attachments
+from ticketing.attachments import service as attachments
 
 
 @pytest.fixture(autouse=True)

@@ -14,9 +14,9 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
-from ticketing.db.models import Ticket, TicketEvent
-from ticketing.services.supervision import SupervisionService
-from ticketing.stats import periods
+from ticketing.statistics import periods
+from ticketing.supervision.service import SupervisionService
+from ticketing.tickets.models import Ticket, TicketEvent
 
 _phones = itertools.count(100)
 

@@ -34,7 +34,7 @@ from ivr.app import IvrConfig
 from ivr.flows.hours import ServiceHours
 from ivr.flows.menu import MenuConfig
 from ivr.prompts import CATALOGUE, build_prompts, wav_info
-from ticketing.db.calls import Call, TicketDraft
+from ticketing.calls.models import Call, TicketDraft
 
 T = TypeVar("T")
 

@@ -25,7 +25,7 @@ from hotline.citizen_call import Press, Speak, Step, Wait
 from hotline.ivr_runtime import IvrThread, SpeechSetup
 from hotline.sandbox import Ports, Sandbox, SandboxError
 from ivr.flows.menu import MenuConfig
-from ticketing.calls import AsrStatus, CallEndReason
+from ticketing.calls.vocabulary import AsrStatus, CallEndReason
 from ticketing.db.engine import make_engine, make_sessionmaker
 from ticketing.db.migrate import upgrade
 

@@ -28,8 +28,8 @@ from hotline.citizen_call import CallResult, Press, Speak, Step, Wait
 from hotline.sandbox import Ports, Sandbox, SandboxError
 from ivr.flows.hours import ServiceHours
 from ivr.flows.menu import MenuConfig
-from ticketing.calls import CallEndReason
-from ticketing.db.calls import Call, TicketDraft
+from ticketing.calls.models import Call, TicketDraft
+from ticketing.calls.vocabulary import CallEndReason
 from ticketing.db.engine import make_engine, make_sessionmaker
 from ticketing.db.migrate import upgrade
 

@@ -37,7 +37,7 @@ from hotline.sandbox import Ports, Sandbox, SandboxError
 from ivr.flows.menu import MenuConfig
 from ivr.flows.speech import NO_MATCH_STEP, PhraseList, SpeechConfig
 from ivr.prompts import speech_phrases
-from ticketing.calls import CallEndReason, Skill
+from ticketing.calls.vocabulary import CallEndReason, Skill
 from ticketing.db.engine import make_engine, make_sessionmaker
 from ticketing.db.migrate import upgrade
 

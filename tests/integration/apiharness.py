@@ -11,15 +11,15 @@ import httpx
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
+from ticketing.accounts.actor import Actor
+from ticketing.accounts.schemas import UserCreate
+from ticketing.accounts.service import UserService
 from ticketing.api.app import create_app
 from ticketing.api.context import ApiContext
 from ticketing.db.engine import make_engine, make_sessionmaker
 from ticketing.db.migrate import upgrade
-from ticketing.lifecycle import Role
-from ticketing.schemas import UserCreate
-from ticketing.services.actor import Actor
-from ticketing.services.seed import seed_demo_departments
-from ticketing.services.users import UserService
+from ticketing.seed.demo import seed_demo_departments
+from ticketing.tickets.lifecycle import Role
 
 PASSWORD = "correct-horse-battery"
 

@@ -13,7 +13,9 @@ import httpx
 from apiharness import PASSWORD, Api
 from sqlalchemy import func, select
 
-from ticketing.db.models import Department, TicketAssignment, TicketEvent, User
+from ticketing.accounts.models import User
+from ticketing.departments.models import Department
+from ticketing.tickets.models import TicketAssignment, TicketEvent
 
 State = tuple[int, list[tuple[str, str, int]], int, int, int, int]
 

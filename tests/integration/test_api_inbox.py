@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from apiharness import Api
 
-from ticketing.services import attachments
+from ticketing.attachments import service as attachments
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 

@@ -10,7 +10,7 @@ import pytest
 from apiharness import Api
 
 from ticketing.db.engine import make_sessionmaker
-from ticketing.services.seed import seed_demo_knowledge
+from ticketing.seed.demo import seed_demo_knowledge
 
 ARTICLES = "/knowledge/articles"
 

@@ -16,7 +16,8 @@ from typing import Any
 from apiharness import Api
 from sqlalchemy import select
 
-from ticketing.db.models import AuditRecord, TicketEvent, User
+from ticketing.accounts.models import User
+from ticketing.tickets.models import AuditRecord, TicketEvent
 
 CALLER = {"name": "李四", "phone": "13912345678", "address": "解放路88号"}
 FULL_PHONE = "+8613912345678"

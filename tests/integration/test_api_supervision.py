@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from hotline.cli_supervision import supervision_group
 from hotline.settings import Settings
-from ticketing.stats.periods import month_of
+from ticketing.statistics.periods import month_of
 
 PHONE = "13800138000"
 OTHER_PHONE = "13900139000"
@@ -91,7 +91,7 @@ def test_candidates_are_for_the_desk_and_the_caller_search_is_audited(api: Api) 
     from sqlalchemy import func, select
     from sqlalchemy.orm import Session
 
-    from ticketing.db.models import AuditRecord
+    from ticketing.tickets.models import AuditRecord
 
     number = _ticket(api, NOISE)
     response = api.call("urban", "GET", f"/tickets/{number}/repeat-candidates")

@@ -32,10 +32,10 @@ from asr.live import LiveTranscriber, live_app_name
 from hotline.citizen_call import CallResult, CitizenCall, Speak, Wait
 from hotline.sandbox import Ports, Sandbox, SandboxError
 from ivr.ari.client import AriClient
-from ticketing.db.calls import Call
+from ticketing.calls.models import Call
+from ticketing.calls.service import CallService
 from ticketing.db.engine import make_engine, make_sessionmaker
 from ticketing.db.migrate import upgrade
-from ticketing.services.calls import CallService
 
 PORTS = Ports(sip=65060, ami=65038, http=58188, rtp_start=62000, rtp_end=62199, trunk=65070)
 CONFIG_DIR = "/etc/asterisk/hotline-asr"

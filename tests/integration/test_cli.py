@@ -21,18 +21,20 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from hotline.cli import cli
+from ticketing.accounts.actor import Actor
+from ticketing.accounts.service import UserService
+from ticketing.calendar.models import CalendarOverride, CalendarYear
+from ticketing.calendar.service import load_calendar
 from ticketing.categories import Category
 from ticketing.db.engine import make_engine, make_sessionmaker
-from ticketing.db.models import AuditRecord, CalendarOverride, CalendarYear, Department, Ticket
+from ticketing.departments.models import Department
 from ticketing.errors import AuthenticationRequired
-from ticketing.lifecycle import Action, Role, Status
-from ticketing.schemas import ActionRequest, CallerIn, TicketCreate
-from ticketing.services.actions import ActionService
-from ticketing.services.actor import Actor
-from ticketing.services.calendar_store import load_calendar
-from ticketing.services.export import EXPORT_FIELDS
-from ticketing.services.tickets import TicketService
-from ticketing.services.users import UserService
+from ticketing.tickets.actions import ActionService
+from ticketing.tickets.export import EXPORT_FIELDS
+from ticketing.tickets.lifecycle import Action, Role, Status
+from ticketing.tickets.models import AuditRecord, Ticket
+from ticketing.tickets.schemas import ActionRequest, CallerIn, TicketCreate
+from ticketing.tickets.service import TicketService
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 HOTLINE = REPO_ROOT / ".venv" / "bin" / "hotline"

@@ -20,15 +20,16 @@ import uvicorn
 from apiharness import Api
 from sqlalchemy import select
 
-from ticketing.calendar import WorkCalendar
+from ticketing.accounts.actor import Actor
+from ticketing.accounts.models import User
+from ticketing.calendar.workdays import WorkCalendar
 from ticketing.db.engine import make_sessionmaker
-from ticketing.db.models import TicketEvent, User
 from ticketing.errors import IllegalTransition, StaleVersion
-from ticketing.lifecycle import Action, Role
-from ticketing.schemas import ActionRequest
-from ticketing.services.actions import ActionService
-from ticketing.services.actor import Actor
-from ticketing.services.tickets import TicketService
+from ticketing.tickets.actions import ActionService
+from ticketing.tickets.lifecycle import Action, Role
+from ticketing.tickets.models import TicketEvent
+from ticketing.tickets.schemas import ActionRequest
+from ticketing.tickets.service import TicketService
 
 N_THREADS = 8
 TIMEOUT = 60.0

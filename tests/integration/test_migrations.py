@@ -10,8 +10,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect, text
 
+from ticketing.db.base import Base
 from ticketing.db.migrate import alembic_config, current_tables, upgrade
-from ticketing.db.models import Base
 
 MODEL_TABLES = set(Base.metadata.tables)
 

@@ -26,8 +26,8 @@ from matplotlib import image
 
 from hotline.cli import cli
 from hotline.cli_report import report_group
-from ticketing.report import charts
-from ticketing.report.text import NO_DATA
+from ticketing.reports import charts
+from ticketing.reports.text import NO_DATA
 
 
 def _fixture_module() -> ModuleType:

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import chinese_calendar
 import pytest
 
-from ticketing.calendar import MAX_WORKDAYS, Deadline, WorkCalendar
+from ticketing.calendar.workdays import MAX_WORKDAYS, Deadline, WorkCalendar
 from ticketing.errors import CalendarError
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from hotline.cli_calendar import calendar_group
-from ticketing.calendar import WorkCalendar
+from ticketing.calendar.workdays import WorkCalendar
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Pure rules of the unit side (:mod:`ticketing.services.countersign`): the R-RET clock and 会签 steps."""
+"""Pure rules of the unit side (:mod:`ticketing.countersign.service`): the R-RET clock and 会签 steps."""
 
 from __future__ import annotations
 
@@ -8,9 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from ticketing.errors import IllegalTransition, InvalidInput, PermissionDenied
-from ticketing.lifecycle import Role, Status, TicketFacts
-from ticketing.services.countersign import (
+from ticketing.countersign.service import (
     CO_STATUSES,
     CoAction,
     ResponseClock,
@@ -19,6 +17,8 @@ from ticketing.services.countersign import (
     pending_co_units,
     unit_actions,
 )
+from ticketing.errors import IllegalTransition, InvalidInput, PermissionDenied
+from ticketing.tickets.lifecycle import Role, Status, TicketFacts
 
 UNIT = uuid.uuid4()
 AT = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)  # Monday 09:00 Shanghai

@@ -7,10 +7,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from ticketing.calendar import WorkCalendar
+from ticketing.calendar.workdays import WorkCalendar
 from ticketing.categories import Category
-from ticketing.deadlines import due_for, is_due_soon, is_overdue
 from ticketing.errors import CalendarError
+from ticketing.tickets.deadlines import due_for, is_due_soon, is_overdue
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 DISPATCHED = datetime(2026, 9, 30, 10, 0, tzinfo=SHANGHAI)

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from ivr.flows import ServiceHours
-from ticketing.calendar import WorkCalendar
+from ticketing.calendar.workdays import WorkCalendar
 
 SH = ZoneInfo("Asia/Shanghai")
 

@@ -36,7 +36,7 @@ from ivr.flows import (
     StopRecording,
     TimerFired,
 )
-from ticketing.calls import CallEndReason, Skill
+from ticketing.calls.vocabulary import CallEndReason, Skill
 
 C = TypeVar("C")
 

@@ -42,7 +42,7 @@ from ivr.flows import (
 )
 from ivr.flows.speech import NO_MATCH_STEP, Verdict, interpret, phrase_key, speech_step
 from ivr.prompts import CATALOGUE, SPEECH_PHRASES, speech_phrases
-from ticketing.calls import CallEndReason, Skill
+from ticketing.calls.vocabulary import CallEndReason, Skill
 
 C = TypeVar("C")
 

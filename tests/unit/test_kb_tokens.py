@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ticketing.services.kb_tokens import STOPWORDS, normalise, query_terms, token_string, tokenize
+from ticketing.knowledge.tokens import STOPWORDS, normalise, query_terms, token_string, tokenize
 
 
 def test_full_width_and_case_are_normalised() -> None:

@@ -1,4 +1,4 @@
-"""Exhaustive tests of the work-order state machine in :mod:`ticketing.lifecycle`.
+"""Exhaustive tests of the work-order state machine in :mod:`ticketing.tickets.lifecycle`.
 
 The expected table below is written independently of ``lifecycle._RULES`` on purpose: it is the
 12345 seed rules (R-MODE, R-KIND, R-RET, R-SUP, R-CB, R-REDO, R-SCOPE) restated as data, so a change
@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 import pytest
 
 from ticketing.errors import Conflict, IllegalTransition, InvalidInput, PermissionDenied
-from ticketing.lifecycle import (
+from ticketing.tickets.lifecycle import (
     OPEN_STATUSES,
     REASON_REQUIRED,
     Action,

@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from ticketing.repeats import (
+from ticketing.knowledge.tokens import tokenize
+from ticketing.repeats.similarity import (
     Family,
     Matter,
     Measure,
@@ -22,7 +23,6 @@ from ticketing.repeats import (
     same_family,
     similarity,
 )
-from ticketing.services.kb_tokens import tokenize
 
 NOW = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)
 PHONE = "+8613800138000"

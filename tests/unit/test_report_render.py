@@ -13,13 +13,13 @@ import pytest
 from matplotlib import font_manager
 
 from ticketing.categories import Category
-from ticketing.report import charts
-from ticketing.report.data import MonthlyReport, rank
-from ticketing.report.html import render_html
-from ticketing.report.pdf import render_pdf
-from ticketing.report.topics import HotTopic
-from ticketing.stats.rates import GroupBy
-from ticketing.stats.schemas import (
+from ticketing.reports import charts
+from ticketing.reports.data import MonthlyReport, rank
+from ticketing.reports.html import render_html
+from ticketing.reports.pdf import render_pdf
+from ticketing.reports.topics import HotTopic
+from ticketing.statistics.rates import GroupBy
+from ticketing.statistics.schemas import (
     DepartmentScoreOut,
     HotlineOut,
     PeriodOut,

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from ticketing.report.data import rank
-from ticketing.report.pdf import display_width, wrap
-from ticketing.report.text import pct, pct_parts, points, signed
-from ticketing.report.topics import HotTopic, TicketText, hot_topics, usable, words_of
-from ticketing.stats.schemas import DepartmentScoreOut, RatioOut
+from ticketing.reports.data import rank
+from ticketing.reports.pdf import display_width, wrap
+from ticketing.reports.text import pct, pct_parts, points, signed
+from ticketing.reports.topics import HotTopic, TicketText, hot_topics, usable, words_of
+from ticketing.statistics.schemas import DepartmentScoreOut, RatioOut
 
 
 def test_rates_show_the_api_value_as_a_percentage_with_its_parts() -> None:

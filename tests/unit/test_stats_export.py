@@ -8,9 +8,9 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from ticketing.stats.export import FIELDS, to_csv, to_xlsx
-from ticketing.stats.rates import GroupBy
-from ticketing.stats.schemas import HotlineOut, PeriodOut, RatioOut, StatisticsReport, StatisticsRow
+from ticketing.statistics.export import FIELDS, to_csv, to_xlsx
+from ticketing.statistics.rates import GroupBy
+from ticketing.statistics.schemas import HotlineOut, PeriodOut, RatioOut, StatisticsReport, StatisticsRow
 
 
 def _row(key: str | None, name: str, n: int) -> StatisticsRow:

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from ticketing.errors import InvalidInput
-from ticketing.stats import periods
+from ticketing.statistics import periods
 
 
 def test_month_covers_whole_shanghai_days() -> None:

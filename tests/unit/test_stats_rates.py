@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ticketing.stats import periods
-from ticketing.stats.rates import (
+from ticketing.statistics import periods
+from ticketing.statistics.rates import (
     CallRow,
     GroupBy,
     figures,
@@ -19,7 +19,7 @@ from ticketing.stats.rates import (
     response_rate,
     satisfaction_rate,
 )
-from ticketing.stats.timeline import EventRow, replay
+from ticketing.statistics.timeline import EventRow, replay
 
 SH = ZoneInfo("Asia/Shanghai")
 NOV = periods.month("2026-11")

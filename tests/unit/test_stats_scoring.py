@@ -8,9 +8,9 @@ from decimal import Decimal
 import pytest
 from test_stats_rates import AS_OF, NOV, Story, t
 
-from ticketing.stats import periods
-from ticketing.stats.rates import GroupBy, restrict
-from ticketing.stats.scoring import (
+from ticketing.statistics import periods
+from ticketing.statistics.rates import GroupBy, restrict
+from ticketing.statistics.scoring import (
     DepartmentScore,
     ManualItem,
     ManualKind,
@@ -19,7 +19,7 @@ from ticketing.stats.scoring import (
     rating,
     score,
 )
-from ticketing.stats.timeline import replay
+from ticketing.statistics.timeline import replay
 
 
 def item(item_id: int, kind: ManualKind, points: int, minute: int = 0, unit: str = "A") -> ManualItem:

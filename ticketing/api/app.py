@@ -6,19 +6,20 @@ from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
 
+from ticketing.accounts import routes as accounts
 from ticketing.api.context import ApiContext
 from ticketing.api.errors import install_error_handlers
-from ticketing.api.routes import (
-    accounts,
-    calendar,
-    departments,
-    inbox,
-    knowledge,
-    reports,
-    statistics,
-    supervision,
-    tickets,
-)
+from ticketing.attachments import routes as attachments
+from ticketing.calendar import routes as calendar
+from ticketing.countersign import routes as countersign
+from ticketing.departments import routes as departments
+from ticketing.inbox import routes as inbox
+from ticketing.knowledge import routes as knowledge
+from ticketing.repeats import routes as repeats
+from ticketing.reports import routes as reports
+from ticketing.statistics import routes as statistics
+from ticketing.supervision import routes as supervision
+from ticketing.tickets import routes as tickets
 from ticketing.web.routes import install_web
 
 API_PREFIX = "/api/v1"
@@ -30,7 +31,7 @@ def create_app(
     """The REST API under ``/api/v1`` with OpenAPI docs at ``/docs``.
 
     ``attachments_dir``: where uploaded ticket attachments are kept (default
-    :data:`ticketing.services.attachments.DEFAULT_STORAGE_DIR`).
+    :data:`ticketing.attachments.service.DEFAULT_STORAGE_DIR`).
     """
     app = FastAPI(
         title=title,
@@ -41,8 +42,10 @@ def create_app(
     app.state.attachments_dir = attachments_dir
     install_error_handlers(app)
     api = APIRouter(prefix=API_PREFIX)
-    api.include_router(inbox.router)
-    for module in (accounts, tickets, departments, calendar, knowledge, statistics, reports, supervision):
+    # The department side first (as it always was: its paths under /tickets/{ref}/ were registered
+    # before the ticket actions), then the features in a stable order.
+    features = (inbox, countersign, attachments, accounts, tickets, departments, calendar, knowledge)
+    for module in (*features, statistics, reports, supervision, repeats):
         api.include_router(module.router)
     app.include_router(api)
     install_web(app)

@@ -10,9 +10,9 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from ticketing.calendar import WorkCalendar
-from ticketing.services.calendar_store import load_calendar
-from ticketing.services.clock import Clock, utcnow
+from ticketing.calendar.service import load_calendar
+from ticketing.calendar.workdays import WorkCalendar
+from ticketing.clock import Clock, utcnow
 
 
 @dataclass

@@ -7,11 +7,10 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from ticketing.accounts.actor import Actor
+from ticketing.accounts.service import UserService
 from ticketing.api.context import ApiContext
-from ticketing.errors import AuthenticationRequired, PermissionDenied
-from ticketing.lifecycle import Role
-from ticketing.services.actor import Actor
-from ticketing.services.users import UserService
+from ticketing.errors import AuthenticationRequired
 
 _bearer = HTTPBearer(auto_error=False)
 
@@ -36,11 +35,3 @@ def current_actor(
 
 
 CurrentActor = Annotated[Actor, Depends(current_actor)]
-
-
-def require_role(actor: Actor, *roles: Role) -> None:
-    """Refuse ``actor`` unless it has one of ``roles``."""
-    if actor.role not in roles:
-        raise PermissionDenied(
-            f"role {actor.role.value} may not do this", allowed_roles=[r.value for r in roles]
-        )

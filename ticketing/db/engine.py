@@ -7,6 +7,8 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from ticketing.db import tables
+
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
     """Create an engine for ``url`` with the per-backend settings the service layer relies on."""
@@ -23,7 +25,12 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
-    """Session factory; sessions do not expire objects on commit (responses are built after it)."""
+    """Session factory; sessions do not expire objects on commit (responses are built after it).
+
+    Every feature's tables are registered first (:mod:`ticketing.db.tables`), so that a flush resolves
+    foreign keys into features the caller never imported.
+    """
+    assert tables.METADATA.tables
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 

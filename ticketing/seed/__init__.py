@@ -1,0 +1,1 @@
+"""Demo data shipped with the package (departments, knowledge articles) and the code that loads it."""

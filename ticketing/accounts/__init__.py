@@ -1,0 +1,2 @@
+"""Accounts: users, roles and bearer tokens; :class:`~ticketing.accounts.actor.Actor` is who acts in every
+service call."""
