@@ -1,7 +1,7 @@
 """The internal stream of live transcription events: asyncio publish/subscribe keyed by call id.
 
-Publishers (:mod:`asr.live`) never block: every subscriber has a bounded queue. When a slow subscriber's
-queue is full, a new :class:`LivePartial` is dropped (the next one supersedes it anyway); a
+Publishers (:mod:`asr.live.transcriber`) never block: every subscriber has a bounded queue. When a slow
+subscriber's queue is full, a new :class:`LivePartial` is dropped (the next one supersedes it anyway); a
 :class:`LiveFinal` or :class:`LiveEnded` is never dropped — the oldest queued partial makes room for it,
 and if only finals are queued the queue grows past its bound (finals are one per utterance, so that stays
 small). Drops are counted per subscription.

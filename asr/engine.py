@@ -28,7 +28,12 @@ import numpy as np
 
 from asr.audio import Int16Array, StreamResampler, resample_int16
 from asr.errors import ModelCorrupt, RecognizerError
-from asr.models import relative_files, resolve_model_path, sample_rate_from_mfcc_conf, supports_grammar
+from asr.model_registry import (
+    relative_files,
+    resolve_model_path,
+    sample_rate_from_mfcc_conf,
+    supports_grammar,
+)
 from asr.results import (
     Final,
     Partial,

@@ -3,7 +3,7 @@
 The steps, each of which can fail without leaving anything half-installed:
 
 1. plan: which URL, which SHA-256 / size pins (registry values, or the operator's ``--sha256/--size``;
-   without any pin only ``allow_unpinned=True`` proceeds — trust on first use, see :mod:`asr.models`);
+   without any pin only ``allow_unpinned=True`` proceeds — trust on first use, see :mod:`asr.model_registry`);
 2. skip if ``<models_dir>/<NAME>`` already holds a verified install of the same archive (idempotent);
 3. stream the archive (httpx) — or copy a local ``archive`` — into a hidden ``.NAME.*.partial`` work
    directory inside ``models_dir``, hashing and counting on the way (a size overrun aborts early);
@@ -42,7 +42,7 @@ from asr.errors import (
     ModelCorrupt,
     SizeMismatch,
 )
-from asr.models import (
+from asr.model_registry import (
     MANIFEST_NAME,
     Source,
     build_manifest,
@@ -169,7 +169,7 @@ def install(
 
 
 def read_manifest_safe(root: Path) -> dict[str, Any] | None:
-    """Like :func:`asr.models.read_manifest` but ``None`` for an unreadable one too."""
+    """Like :func:`asr.model_registry.read_manifest` but ``None`` for an unreadable one too."""
     try:
         return read_manifest(root)
     except ModelCorrupt:

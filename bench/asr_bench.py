@@ -405,7 +405,7 @@ def live_table(rows: list[LiveRow]) -> list[str]:
 # -- the whole run -------------------------------------------------------------------------------------
 def run_benchmark(config: AsrBenchConfig, echo: Echo | None = None) -> None:
     """Make the audio, wait for a quiet machine, measure, print tables; removes its temp directory."""
-    from asr.models import resolve_model_path
+    from asr.model_registry import resolve_model_path
 
     say: Echo = echo or (lambda line: print(line, flush=True))
     if config.runs < 1 or not config.workers or not config.rates:

@@ -4,7 +4,7 @@
 
 Loads the model, warms it up with one throw-away 2 s stream, notes the RSS ("model loaded, no streams"),
 opens K streams on an :class:`AsrEngine` with ``--workers`` threads and feeds each one 20 ms chunks of
-16 kHz PCM paced in real time, the way :mod:`asr.live` does for a call: an asyncio task per stream
+16 kHz PCM paced in real time, the way :mod:`asr.live.transcriber` does for a call: an asyncio task per stream
 receives the chunks on a queue and awaits ``Stream.accept_async`` on the engine's pool, coalescing up to
 200 ms when chunks have piled up. Stream starts are staggered across one 20 ms period. Prints one JSON
 object (see :class:`TrialResult`) on stdout.
@@ -30,7 +30,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 CHUNK_MS = 20
-BATCH_BYTES = 6400  # as asr.live.BATCH_BYTES: feed up to 200 ms per recogniser call when behind
+BATCH_BYTES = 6400  # as asr.live.transcriber.BATCH_BYTES: feed up to 200 ms per recogniser call when behind
 GAP_SECONDS = 0.5  # silence between utterances in a stream
 RATE = 16_000
 

@@ -65,7 +65,7 @@ def models_group() -> None:
 @models_group.command("list")
 def models_list() -> None:
     """Known and installed models, with their purpose and where they are."""
-    from asr.models import list_models
+    from asr.model_registry import list_models
 
     settings = _settings()
     roles = {settings.asr_menu_model: "menu model", settings.asr_transcript_model: "transcript model"}
@@ -151,7 +151,7 @@ def models_install(
 @click.option("--quick", is_flag=True, help="Compare file sizes only, not their SHA-256.")
 def models_verify(name: str, quick: bool) -> None:
     """Check an installed model's layout and files against its install manifest (exit 1 on problems)."""
-    from asr.models import verify
+    from asr.model_registry import verify
 
     try:
         report = verify(name, _settings().asr_models_dir, hashes=not quick)

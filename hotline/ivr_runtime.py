@@ -3,14 +3,18 @@ background thread with its own event loop (``hotline demo``, tests).
 
 Speech recognition runs next to the IVR in the same event loop when a transcript model resolves
 (:func:`speech_setup`): the draft recognizer (:class:`asr.worker.DraftRecognizer`) fills drafts from
-their recordings, and with ``HOTLINE_ASR_LIVE`` the live transcriber (:class:`asr.live.LiveTranscriber`)
-follows each call the IVR hands to a queue.
+their recordings, and with ``HOTLINE_ASR_LIVE`` the live transcriber
+(:class:`asr.live.transcriber.LiveTranscriber`) follows each call the IVR hands to a queue.
 
 The speech menu (``HOTLINE_IVR_SPEECH_MENU``) runs in the same loop too: :func:`ivr_config` puts the
 phrase list of ``HOTLINE_IVR_SPEECH_LANGUAGE`` into the menu, :func:`speech_setup` resolves
-``HOTLINE_ASR_MENU_MODEL``, and :class:`SpeechServices` starts :class:`ivr.speech_menu.SpeechMenu` (its
-own Stasis app) for the IVR's calls. When the model is missing or cannot take the phrases, the menu takes
-keys only, and the log says why.
+``HOTLINE_ASR_MENU_MODEL``, and :class:`SpeechServices` starts :class:`ivr.speech_menu.SpeechMenu` with
+``asr``'s grammar recogniser for the IVR's calls. When the model is missing or cannot take the phrases,
+the menu takes keys only, and the log says why.
+
+Both hear the caller through the same audio taps (:class:`ivr.media.taps.AudioTaps`, one Stasis app
+``<ari app>-media``): this module is where ``asr`` (which consumes audio frames) meets ``ivr`` (which
+taps them), so neither imports the other.
 """
 
 from __future__ import annotations
@@ -32,8 +36,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from asr.bus import TranscriptBus
 from asr.engine import AsrEngine, ModelCache
 from asr.errors import ModelMissing
-from asr.live import LiveTranscriber, live_app_name
-from asr.models import resolve_model_path
+from asr.grammar import GrammarRecognizer
+from asr.live.transcriber import LiveTranscriber
+from asr.model_registry import resolve_model_path
 from asr.worker import DraftRecognizer
 from hotline.settings import Settings
 from ivr.app import IvrApp, IvrConfig
@@ -43,8 +48,9 @@ from ivr.call_session import Listener
 from ivr.flows.hours import ServiceHours
 from ivr.flows.menu import MenuConfig
 from ivr.flows.speech import PhraseList, SpeechConfig
+from ivr.media.taps import AudioTaps, media_app_name
 from ivr.prompts import speech_phrases
-from ivr.speech_menu import SpeechMenu, menu_app_name
+from ivr.speech_menu import SpeechMenu
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -159,18 +165,18 @@ def _menu_model(settings: Settings) -> str | None:
 
 
 class SpeechServices:
-    """The draft recognizer and the live transcriber of one event loop (``async with``)."""
+    """The draft recognizer, the live transcriber and the speech menu of one event loop (``async with``)."""
 
     def __init__(self, setup: SpeechSetup, sessions: sessionmaker[Session], target: AriTarget | None) -> None:
         self.setup = setup
         self._sessions = sessions
         self._target = target
         self.recognizer: DraftRecognizer | None = None
+        self.taps: AudioTaps | None = None
         self.live: LiveTranscriber | None = None
         self.menu: SpeechMenu | None = None
         self._tasks: list[asyncio.Task[None]] = []
-        self._ari: AriClient | None = None
-        self._menu_ari: AriClient | None = None
+        self._media_ari: AriClient | None = None
 
     def on_queued(self, call_id: uuid.UUID, channel_id: str) -> None:
         """The IVR's hook: a call went to a queue; follow it live if enabled."""
@@ -186,29 +192,36 @@ class SpeechServices:
                 self._sessions, setup.engine, setup.model, poll_interval=setup.poll_interval
             )
             self._tasks.append(asyncio.create_task(self.recognizer.run(), name="asr-drafts"))
-        if setup.live and self._target is not None:
+        wants_live = setup.live
+        wants_menu = setup.menu_model is not None
+        if self._target is not None and (wants_live or wants_menu):
             t = self._target
-            self._ari = AriClient(t.url, t.username, t.password, live_app_name(t.app))
-            self.live = LiveTranscriber(self._ari, setup.engine, setup.model, self._sessions, setup.bus)
-            self._tasks.append(asyncio.create_task(self.live.run(), name="asr-live"))
-            log.info("live transcription of queued calls via Stasis app %s", self._ari.app)
-        if setup.menu_model is not None and self._target is not None:
-            t = self._target
-            self._menu_ari = AriClient(t.url, t.username, t.password, menu_app_name(t.app))
-            self.menu = SpeechMenu(self._menu_ari, setup.engine, setup.menu_model)
-            self._tasks.append(asyncio.create_task(self.menu.run(), name="asr-menu"))
-            log.info("speech menu via Stasis app %s", self._menu_ari.app)
+            self._media_ari = AriClient(t.url, t.username, t.password, media_app_name(t.app))
+            self.taps = AudioTaps(self._media_ari)
+            self._tasks.append(asyncio.create_task(self.taps.run(), name="media-taps"))
+            log.info("audio taps via Stasis app %s", self._media_ari.app)
+            if wants_live:
+                self.live = LiveTranscriber(self.taps, setup.engine, setup.model, self._sessions, setup.bus)
+                log.info("live transcription of queued calls is on")
+            if setup.menu_model is not None:
+                self.menu = SpeechMenu(self.taps, GrammarRecognizer(setup.engine, setup.menu_model))
         return self
+
+    async def connected(self) -> None:
+        """Until the audio taps' Stasis app is registered (at once when no taps run)."""
+        if self.taps is not None:
+            await self.taps.connected.wait()
 
     async def listener_for(self, config: IvrConfig) -> Listener | None:
         """The speech menu's recognizer for ``config``'s phrases, or ``None`` (keys only; logged why)."""
         speech = config.menu.speech
         if speech is None or self.menu is None:
             return None
-        problem = await asyncio.to_thread(self.menu.problem_with, speech.phrases.grammar)
+        recognizer = self.menu.recognizer
+        problem = await asyncio.to_thread(recognizer.problem_with, speech.phrases.grammar)
         if problem is not None:
             log.warning("speech menu is OFF: model %s cannot listen for the %s phrases: %s",
-                        self.menu.model, speech.phrases.language, problem)  # fmt: skip
+                        recognizer.model, speech.phrases.language, problem)  # fmt: skip
             return None
         return self.menu
 
@@ -223,21 +236,20 @@ class SpeechServices:
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        if self.live is not None:
+        for consumer in (self.live, self.menu):
+            if consumer is not None:
+                with contextlib.suppress(Exception):
+                    await consumer.stop()
+        if self.taps is not None:
             with contextlib.suppress(Exception):
-                await self.live.stop()
-        if self.menu is not None:
-            with contextlib.suppress(Exception):
-                await self.menu.stop()
+                await self.taps.stop()
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
             with contextlib.suppress(BaseException):
                 await task
-        if self._ari is not None:
-            await self._ari.aclose()
-        if self._menu_ari is not None:
-            await self._menu_ari.aclose()
+        if self._media_ari is not None:
+            await self._media_ari.aclose()
 
 
 async def serve_ivr(
@@ -342,10 +354,8 @@ class IvrThread:
 
     async def _signal_ready(self, app: IvrApp) -> None:
         await app.connected.wait()
-        if self.speech is not None and self.speech.live is not None:
-            await self.speech.live.connected.wait()
-        if self.speech is not None and self.speech.menu is not None:
-            await self.speech.menu.connected.wait()
+        if self.speech is not None:
+            await self.speech.connected()
         self._ready.set()
 
     def call_soon(self, work: Callable[[], T]) -> T:

@@ -7,7 +7,7 @@ data files (stopwords, department table) or a department table named in :class:`
 from __future__ import annotations
 
 from asr.drafting.draft import extract_draft
-from asr.drafting.model import (
+from asr.drafting.fields import (
     AddressField,
     CategoryField,
     DepartmentField,

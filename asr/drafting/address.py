@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from asr.drafting.model import ADDRESS_PARTS, AddressField
+from asr.drafting.fields import ADDRESS_PARTS, AddressField
 from asr.drafting.segment import boundaries
 from asr.drafting.text import NUMERAL_CHARS, NormText, numerals_to_digits
 

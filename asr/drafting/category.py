@@ -13,7 +13,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 
-from asr.drafting.model import CategoryField
+from asr.drafting.fields import CategoryField
 from asr.drafting.text import NormText
 from ticketing.categories import Category
 

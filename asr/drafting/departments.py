@@ -14,7 +14,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from asr.drafting.model import DepartmentField
+from asr.drafting.fields import DepartmentField
 
 _LEVEL_RANK = {"street": 0, "district": 1, "city": 2}
 _MAX_COUNT = 3

@@ -7,8 +7,8 @@ from datetime import datetime
 from asr.drafting.address import extract_address
 from asr.drafting.category import classify
 from asr.drafting.departments import load_table, suggest_department
+from asr.drafting.fields import DraftFields, DraftingConfig
 from asr.drafting.keywords import extract_keywords
-from asr.drafting.model import DraftFields, DraftingConfig
 from asr.drafting.phones import extract_phones
 from asr.drafting.summary import summarise
 from asr.drafting.text import normalise

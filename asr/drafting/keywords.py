@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from asr.drafting.model import Keyword
+from asr.drafting.fields import Keyword
 from asr.drafting.segment import cut, domain_words, stopwords
 from asr.drafting.text import NUMERAL_CHARS
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from asr.drafting.model import PhoneField
+from asr.drafting.fields import PhoneField
 from asr.drafting.text import SPOKEN_DIGITS, NormText
 from ticketing.errors import InvalidInput
 from ticketing.phone import normalise_phone

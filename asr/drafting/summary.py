@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from asr.drafting.model import SummaryField
+from asr.drafting.fields import SummaryField
 from asr.drafting.segment import domain_words
 from asr.drafting.text import NUMERAL_CHARS
 from ticketing.categories import Category

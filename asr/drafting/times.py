@@ -14,7 +14,7 @@ import re
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from asr.drafting.model import TimeField
+from asr.drafting.fields import TimeField
 from asr.drafting.text import NormText, chinese_to_int
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

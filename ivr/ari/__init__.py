@@ -10,7 +10,7 @@ Typical use::
                 await client.answer(channel.id)
                 await client.play(channel.id, "sound:hello-world")
 
-Modules: :mod:`~ivr.ari.errors` (the exception tree), :mod:`~ivr.ari.models` and
+Modules: :mod:`~ivr.ari.errors` (the exception tree), :mod:`~ivr.ari.resources` and
 :mod:`~ivr.ari.events` (pure parsers), :mod:`~ivr.ari.backoff` and :mod:`~ivr.ari.resync` (pure
 supervision logic), :mod:`~ivr.ari.client` and :mod:`~ivr.ari.websocket` (thin adapters),
 :mod:`~ivr.ari.supervisor`.
@@ -74,7 +74,7 @@ from ivr.ari.events import (
     UnknownEvent,
     parse_event,
 )
-from ivr.ari.models import (
+from ivr.ari.resources import (
     Application,
     Bridge,
     CallerId,

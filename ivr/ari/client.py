@@ -1,6 +1,6 @@
 """A thin asyncio adapter over ARI: REST calls (httpx) and the event websocket (websockets).
 
-All decisions live in pure code (:mod:`ivr.ari.events`, :mod:`ivr.ari.models`,
+All decisions live in pure code (:mod:`ivr.ari.events`, :mod:`ivr.ari.resources`,
 :func:`ivr.ari.errors.http_error`, :func:`ivr.ari.websocket.events_url`); this module only moves
 bytes. Every failure is an :class:`~ivr.ari.errors.AriError`: transport problems are
 :class:`AriConnectionError`, error statuses :class:`AriHttpError` (:class:`AriNotFound` for a channel
@@ -21,7 +21,15 @@ import httpx
 
 from ivr.ari.errors import AriConnectionError, AriParseError, http_error
 from ivr.ari.events import AriEvent
-from ivr.ari.models import Application, Bridge, Channel, LiveRecording, Playback, StoredRecording, as_object
+from ivr.ari.resources import (
+    Application,
+    Bridge,
+    Channel,
+    LiveRecording,
+    Playback,
+    StoredRecording,
+    as_object,
+)
 from ivr.ari.websocket import EventStream, events_url, open_event_stream
 
 Params = Mapping[str, str | int | bool | None]

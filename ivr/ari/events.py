@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Any, TypedDict
 
 from ivr.ari.errors import AriParseError
-from ivr.ari.models import (
+from ivr.ari.resources import (
     Bridge,
     Channel,
     JsonObject,
@@ -144,7 +144,7 @@ class _RecordingEvent(AriEventBase):
 
     @property
     def duration(self) -> int | None:
-        """Seconds as Asterisk reports them (see :class:`~ivr.ari.models.LiveRecording`)."""
+        """Seconds as Asterisk reports them (see :class:`~ivr.ari.resources.LiveRecording`)."""
         return self.recording.duration
 
     @property

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from datetime import UTC, datetime
 
-from ivr.ari.models import Channel
+from ivr.ari.resources import Channel
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 

@@ -1,4 +1,5 @@
-"""Live transcription (asr.live) against a real Asterisk 22 sandbox of its own and the real Korean model.
+"""Live transcription (asr.live, fed by ivr.media taps) against a real Asterisk 22 sandbox of its own
+and the real Korean model.
 
 A SIPp citizen calls 12345 while no IVR is connected, so the dialplan puts them straight into the
 general queue (answered, music on hold) — the place where live transcription runs. The citizen streams
@@ -28,10 +29,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from asr.bus import LiveEnded, LiveEvent, LiveFinal, LivePartial, TranscriptBus
 from asr.engine import AsrEngine, ModelCache
-from asr.live import LiveTranscriber, live_app_name
+from asr.live.transcriber import LiveTranscriber
 from hotline.citizen_call import CallResult, CitizenCall, Speak, Wait
 from hotline.sandbox import Ports, Sandbox, SandboxError
 from ivr.ari.client import AriClient
+from ivr.media.taps import AudioTap, AudioTaps, media_app_name
 from ticketing.calls.models import Call
 from ticketing.calls.service import CallService
 from ticketing.db.engine import make_engine, make_sessionmaker
@@ -141,13 +143,14 @@ def test_live_transcript_of_a_queued_call(
     async def body() -> tuple[list[LiveEvent], LiveTranscriber, uuid.UUID, float]:
         bus = TranscriptBus()
         async with (
-            AriClient(sandbox.ari_url, user, password, live_app_name("hotline-ivr")) as asr_ari,
+            AriClient(sandbox.ari_url, user, password, media_app_name("hotline-ivr")) as asr_ari,
             AriClient(sandbox.ari_url, user, password, "hotline-ivr") as ari,
         ):
-            live = LiveTranscriber(asr_ari, engine, MODEL, sessions, bus)
-            runner = asyncio.create_task(live.run())
+            taps = AudioTaps(asr_ari)
+            live = LiveTranscriber(taps, engine, MODEL, sessions, bus)
+            runner = asyncio.create_task(taps.run())
             try:
-                await asyncio.wait_for(live.connected.wait(), 10)
+                await asyncio.wait_for(taps.connected.wait(), 10)
                 sipp.start()
                 channel_id = await wait_queued(ari, caller, 15)
                 with sessions.begin() as session:
@@ -159,6 +162,7 @@ def test_live_transcript_of_a_queued_call(
                 return events, live, call_id, started
             finally:
                 await live.stop()
+                await taps.stop()
                 runner.cancel()
                 await asyncio.gather(runner, return_exceptions=True)
 
@@ -186,11 +190,13 @@ def test_live_transcript_of_a_queued_call(
 
     finished = next(c for c in live.finished if c.call_id == call_id)
     assert finished.stored
-    assert finished.receiver is not None
-    stats = finished.receiver.reorderer.stats
+    assert isinstance(finished.feed, AudioTap)
+    receiver = finished.feed.receiver
+    assert receiver is not None
+    stats = receiver.reorderer.stats
     assert stats.delivered > 100
     assert stats.lost == 0
-    assert finished.receiver.counters.bad == 0
+    assert receiver.counters.bad == 0
 
     with sessions() as session:
         row = session.get(Call, call_id)
@@ -199,7 +205,7 @@ def test_live_transcript_of_a_queued_call(
         assert row.live_transcript
         assert [s["text"] for s in row.live_segments] == [f.text for f in finals]
 
-    first_audio = finished.receiver.first_packet_at
+    first_audio = receiver.first_packet_at
     assert first_audio is not None
     speech_end = max(f.end_s for f in finals)
     final_at = next(f.at for f in finals if f.end_s == speech_end)
@@ -225,11 +231,12 @@ def test_a_call_already_gone_leaves_nothing_behind(
 
     async def body() -> tuple[list[LiveEvent], LiveTranscriber]:
         bus = TranscriptBus()
-        async with AriClient(sandbox.ari_url, user, password, live_app_name("hotline-ivr")) as asr_ari:
-            live = LiveTranscriber(asr_ari, engine, MODEL, sessions, bus)
-            runner = asyncio.create_task(live.run())
+        async with AriClient(sandbox.ari_url, user, password, media_app_name("hotline-ivr")) as asr_ari:
+            taps = AudioTaps(asr_ari)
+            live = LiveTranscriber(taps, engine, MODEL, sessions, bus)
+            runner = asyncio.create_task(taps.run())
             try:
-                await asyncio.wait_for(live.connected.wait(), 10)
+                await asyncio.wait_for(taps.connected.wait(), 10)
                 with sessions.begin() as session:
                     call_id = CallService(session).start("no-such-channel", "13912349002", "12345").id
                 sub = bus.subscribe(call_id)
@@ -237,6 +244,7 @@ def test_a_call_already_gone_leaves_nothing_behind(
                 return [event async for event in sub], live
             finally:
                 await live.stop()
+                await taps.stop()
                 runner.cancel()
                 await asyncio.gather(runner, return_exceptions=True)
 

@@ -15,7 +15,7 @@ import pytest
 
 from asr.errors import ChecksumMismatch, DownloadError, ModelCorrupt, ModelMissing, SizeMismatch
 from asr.model_install import install
-from asr.models import resolve_model_path, verify
+from asr.model_registry import resolve_model_path, verify
 
 LAYOUT = {
     "am/final.mdl": b"acoustic model",

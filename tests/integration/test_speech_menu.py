@@ -1,8 +1,9 @@
-"""The speech-menu adapter (ivr.speech_menu) with the real Korean model and real RTP over loopback UDP.
+"""The speech-menu shell (ivr.speech_menu over ivr.media taps and asr.grammar) with the real Korean
+model and real RTP over loopback UDP.
 
 Asterisk is replaced by a small fake ARI client that does what the sandbox does for the adapter's
 requests (verified in tests/e2e/test_speech_menu_call.py against Asterisk 22): the snoop and
-externalMedia channels enter the menu app (``StasisStart``), and once both are bridged the
+externalMedia channels enter the media app (``StasisStart``), and once both are bridged the
 externalMedia channel streams the caller's audio as ``slin16`` RTP (payload type 118, 640-byte
 big-endian payloads every 20 ms, silence frames from the mixing bridge when nobody speaks) to the
 adapter's UDP port. Everything after the UDP socket is the production path: RtpReceiver (reordering,
@@ -34,16 +35,18 @@ import pytest
 
 from asr.audio import load_audio
 from asr.engine import AsrEngine, ModelCache
-from asr.rtp import build_rtp
+from asr.grammar import GrammarRecognizer
 from hotline.ivr_runtime import speech_menu_config, speech_setup
 from hotline.settings import Settings
 from ivr.ari.client import AriClient
 from ivr.ari.errors import AriNotFound
 from ivr.ari.events import AriEvent, Resynced, StasisStart
-from ivr.ari.models import Channel
+from ivr.ari.resources import Channel
 from ivr.ari.supervisor import AriSupervisor
 from ivr.flows import events as flow
 from ivr.flows.speech import PhraseList
+from ivr.media.rtp import build_rtp
+from ivr.media.taps import AudioTaps
 from ivr.prompts import speech_phrases
 from ivr.speech_menu import SpeechMenu
 
@@ -163,6 +166,7 @@ class FakeAsterisk:
 @dataclass
 class Rig:
     menu: SpeechMenu
+    taps: AudioTaps
     asterisk: FakeAsterisk
     results: dict[str, list[flow.Event]]
     runner: asyncio.Task[None]
@@ -190,18 +194,18 @@ class Rig:
 
     async def close(self) -> None:
         await self.menu.stop()
+        await self.taps.stop()
         await asyncio.wait_for(self.runner, 5)
 
 
 async def rig(engine: AsrEngine, audio: dict[str, bytes], gone: set[str] | None = None) -> Rig:
     supervisor = FakeSupervisor()
     asterisk = FakeAsterisk(supervisor, audio, gone or set())
-    menu = SpeechMenu(
-        cast(AriClient, asterisk), engine, MODEL, supervisor=cast(AriSupervisor, supervisor), max_listen_s=60
-    )
-    runner = asyncio.create_task(menu.run())
-    await asyncio.wait_for(menu.connected.wait(), 5)
-    return Rig(menu, asterisk, {}, runner)
+    taps = AudioTaps(cast(AriClient, asterisk), supervisor=cast(AriSupervisor, supervisor))
+    menu = SpeechMenu(taps, GrammarRecognizer(engine, MODEL), max_listen_s=60)
+    runner = asyncio.create_task(taps.run())
+    await asyncio.wait_for(taps.connected.wait(), 5)
+    return Rig(menu, taps, asterisk, {}, runner)
 
 
 def assert_nothing_leaked(r: Rig) -> None:
@@ -210,7 +214,7 @@ def assert_nothing_leaked(r: Rig) -> None:
     assert not r.asterisk.senders
     assert not r.menu.listens
     assert all(listen.torn_down for listen in r.menu.finished)
-    assert all(listen.stream is None or listen.stream.finished for listen in r.menu.finished)
+    assert all(listen.stream is None or listen.stream.closed for listen in r.menu.finished)
 
 
 # ----------------------------------------------------------------------------------------- fixtures
@@ -288,7 +292,9 @@ def test_silence_gives_no_result_and_stop_tears_down(engine: AsrEngine, audio: d
             r.listen("caller-silent", "l-silent")
             await asyncio.sleep(3)  # 12 s of silence frames at 4x: empty finals are not misses
             assert r.results["l-silent"] == []
-            receiver = r.menu.listens["l-silent"].receiver
+            tap = r.menu.listens["l-silent"].tap
+            assert tap is not None
+            receiver = tap.receiver
             assert receiver is not None
             assert receiver.counters.datagrams > 100
             r.menu.stop_listening("l-silent")
@@ -327,8 +333,8 @@ def test_a_phrase_the_model_does_not_know_fails_the_listen(
     async def run() -> None:
         r = await rig(engine, audio)
         try:
-            assert r.menu.problem_with(KO.grammar) is None
-            assert "zzzqqq" in (r.menu.problem_with(["고객 센터", "zzzqqq"]) or "")
+            assert r.menu.recognizer.problem_with(KO.grammar) is None
+            assert "zzzqqq" in (r.menu.recognizer.problem_with(["고객 센터", "zzzqqq"]) or "")
             r.listen("caller-0", "l-bad", ("고객 센터", "zzzqqq"))
             event = await r.result("l-bad")
             assert isinstance(event, flow.CommandFailed)
@@ -362,9 +368,9 @@ def test_missing_model_fails_the_listen(tmp_path: Path, audio: dict[str, bytes])
     async def run() -> None:
         with AsrEngine(ModelCache(tmp_path), workers=1) as missing:
             r = await rig(missing, audio)
-            r.menu.model = "vosk-model-small-cn-0.22"
+            r.menu.recognizer.model = "vosk-model-small-cn-0.22"
             try:
-                assert "hotline asr models install" in (r.menu.problem_with(["咨询"]) or "")
+                assert "hotline asr models install" in (r.menu.recognizer.problem_with(["咨询"]) or "")
                 r.listen("caller-0", "l-nomodel", ("咨询",))
                 event = await r.result("l-nomodel")
                 assert isinstance(event, flow.CommandFailed)

@@ -24,7 +24,7 @@ from ivr.ari import (
     parse_event,
     select_app_channels,
 )
-from ivr.ari.models import Application
+from ivr.ari.resources import Application
 from ivr.ari.resync import in_stasis_app
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "ari"

@@ -11,7 +11,7 @@ import pytest
 
 from asr.errors import ChecksumMismatch, InstallRefused, ModelCorrupt, SizeMismatch
 from asr.model_install import check_archive, install, plan_install, safe_member
-from asr.models import MANIFEST_NAME, verify
+from asr.model_registry import MANIFEST_NAME, verify
 
 LAYOUT = {
     "am/final.mdl": b"acoustic model",

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from asr.errors import ModelCorrupt, ModelMissing
-from asr.models import (
+from asr.model_registry import (
     MANIFEST_NAME,
     REGISTRY,
     Purpose,

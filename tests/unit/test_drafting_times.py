@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from asr.drafting.model import TimeField
+from asr.drafting.fields import TimeField
 from asr.drafting.text import normalise
 from asr.drafting.times import extract_times, primary_time
 

@@ -1,4 +1,4 @@
-"""asr.rtp: RTP parsing, in-order delivery and slin16 byte order, on packets recorded from Asterisk 22's
+"""ivr.media.rtp: RTP parsing, in-order delivery and slin16 byte order, on packets recorded from Asterisk 22's
 externalMedia (tests/fixtures/rtp) and on synthetic edge cases."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from asr.rtp import (
+from ivr.media.rtp import (
     Audio,
     Gap,
     Reorderer,

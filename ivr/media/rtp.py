@@ -21,12 +21,12 @@ Recorded packets from the sandbox are in ``tests/fixtures/rtp`` (length-prefixed
 from __future__ import annotations
 
 import struct
+from array import array
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from asr.audio import swap_int16_bytes
-from asr.errors import AsrError
+from ivr.media.errors import MediaError
 
 RTP_VERSION = 2
 HEADER_BYTES = 12
@@ -38,10 +38,8 @@ RECENT_WINDOW = 64  # delivered sequence numbers remembered to tell duplicates f
 MAX_SILENCE_SAMPLES = SLIN16_RATE * 2  # never fill more than 2 s for one hole (a timestamp jump is not audio)
 
 
-class RtpError(AsrError):
+class RtpError(MediaError):
     """A datagram is not a usable RTP packet."""
-
-    error_id = "asr_rtp_error"
 
 
 @dataclass(frozen=True)
@@ -132,7 +130,9 @@ def slin16_to_pcm(payload: bytes) -> bytes:
     """Big-endian 16-bit samples (``slin16`` RTP) → little-endian PCM (what Vosk reads)."""
     if len(payload) % 2:
         raise RtpError(f"slin16 payload has an odd number of bytes: {len(payload)}")
-    return swap_int16_bytes(payload)
+    samples = array("h", payload)
+    samples.byteswap()  # big- to little-endian is one swap, whatever this machine's own order
+    return samples.tobytes()
 
 
 # -- in-order delivery ---------------------------------------------------------------------------------
