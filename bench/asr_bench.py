@@ -488,7 +488,7 @@ def main() -> None:
     """``python -m bench.asr_bench``: the same command as ``hotline bench asr``."""
     if str(REPO_ROOT) not in sys.path:
         sys.path.insert(0, str(REPO_ROOT))
-    from hotline.cli_bench import asr_command
+    from bench.cli import asr_command
 
     asr_command.main(prog_name="python -m bench.asr_bench")
 

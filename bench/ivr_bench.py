@@ -35,10 +35,10 @@ from pathlib import Path
 import httpx
 
 from bench.ivr_pcap import CallTiming, LoopbackCapture
-from bench.ivr_sipp import SippLoad, run_load, scenario, write_callers, write_silence_pcap
-from hotline.cli_prompts import sandbox_sounds_dir
-from hotline.sandbox import Ports, RenderConfig, Sandbox
-from ivr.prompts import build_prompts, wav_info
+from ivr.prompts import SOUNDS_SUBDIR, build_prompts, wav_info
+from sandbox import Ports, RenderConfig, Sandbox
+from sandbox.runtime import sounds_dir
+from sandbox.sipp.load import SippLoad, run_load, scenario, write_callers, write_silence_pcap
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PORTS = Ports(sip=55060, ami=55038, http=58088, rtp_start=56000, rtp_end=57999, trunk=55070)
@@ -248,7 +248,7 @@ class IvrBench:
     # ----------------------------------------------------------------------------------------- setup
     def start(self) -> None:
         self.echo(self.sandbox.up())
-        out = sandbox_sounds_dir(self.sandbox.root)
+        out = sounds_dir(self.sandbox.root, SOUNDS_SUBDIR)
         build_prompts(out)  # idempotent; both menus play these files
         self.prompts = {p: wav_info(out / f"{p}.wav").seconds for p in ("welcome", "menu", "transfer_agent")}
         db_url = self.config.db_url or f"sqlite:///{self.folder / 'ivr-bench.sqlite3'}"
@@ -470,7 +470,7 @@ def main() -> None:
     """``python -m bench.ivr_bench``: the same command as ``hotline bench ivr``."""
     if str(REPO_ROOT) not in sys.path:
         sys.path.insert(0, str(REPO_ROOT))
-    from hotline.cli_bench import ivr_command
+    from bench.cli import ivr_command
 
     ivr_command.main(prog_name="python -m bench.ivr_bench")
 

@@ -483,7 +483,7 @@ def main() -> None:
     """``python -m bench.kb_bench``: the same command as ``hotline bench kb``."""
     if str(REPO_ROOT) not in sys.path:
         sys.path.insert(0, str(REPO_ROOT))
-    from hotline.cli_bench import kb_command
+    from bench.cli import kb_command
 
     kb_command.main(prog_name="python -m bench.kb_bench")
 

@@ -569,7 +569,7 @@ def main() -> None:
     """``python -m bench.stats_bench``: the same command as ``hotline bench stats``."""
     if str(REPO_ROOT) not in sys.path:
         sys.path.insert(0, str(REPO_ROOT))
-    from hotline.cli_bench import stats_command
+    from bench.cli import stats_command
 
     stats_command.main(prog_name="python -m bench.stats_bench")
 

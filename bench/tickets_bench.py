@@ -531,7 +531,7 @@ def main() -> None:
     """``python -m bench.tickets_bench``: the same command as ``hotline bench tickets``."""
     if str(REPO_ROOT) not in sys.path:
         sys.path.insert(0, str(REPO_ROOT))
-    from hotline.cli_bench import tickets_command
+    from bench.cli import tickets_command
 
     tickets_command.main(prog_name="python -m bench.tickets_bench")
 

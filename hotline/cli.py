@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
+from bench.cli import bench_group
 from hotline.cli_asr import asr_group
-from hotline.cli_bench import bench_group
 from hotline.cli_calendar import calendar_group
 from hotline.cli_data import (
     calendar_load_overrides,
@@ -19,9 +19,10 @@ from hotline.cli_data import (
 from hotline.cli_ivr import ivr_group
 from hotline.cli_prompts import prompts_group
 from hotline.cli_report import report_group
+from hotline.cli_settings import settings_group
 from hotline.cli_supervision import supervision_group
-from hotline.sandbox import sandbox_group
 from hotline.settings import Settings, SettingsError, load_settings
+from sandbox import sandbox_group
 
 
 @click.group()
@@ -83,6 +84,7 @@ cli.add_command(bench_group)
 cli.add_command(asr_group)
 cli.add_command(report_group)
 cli.add_command(supervision_group)
+cli.add_command(settings_group)
 
 
 def _settings(obj: dict[str, object]) -> Settings:

@@ -46,7 +46,7 @@ def ivr_run(sandbox: bool) -> None:
 
 def sandbox_target(settings: Settings) -> AriTarget:
     """The ARI of the running default sandbox."""
-    from hotline.sandbox import Sandbox
+    from sandbox import Sandbox
 
     box = Sandbox()
     if not box.is_running():

@@ -1,11 +1,7 @@
 """``prompts`` CLI group: list the Mandarin prompt catalogue and render it to audio for Asterisk.
 
 ``hotline prompts build`` writes into the sandbox chroot by default, at
-``<chroot>/usr/share/asterisk/sounds/hotline``: the sandbox's ``asterisk.conf`` sets
-``astdatadir => /usr/share/asterisk`` and Asterisk searches ``sounds/<language>/…`` and then
-``sounds/…`` itself, so ``sound:hotline/<id>`` is found whatever the channel's language. (Writing under
-``sounds/en`` would go through Debian's absolute ``en -> /etc/alternatives/…`` symlink, which resolves
-outside the chroot when followed from the host.)
+``<chroot>/usr/share/asterisk/sounds/hotline`` (:func:`sandbox.runtime.sounds_dir` says why there).
 """
 
 from __future__ import annotations
@@ -14,15 +10,9 @@ from pathlib import Path
 
 import click
 
-from hotline.sandbox.provision import ROOT_ENV, default_root, is_provisioned
 from ivr.prompts import CATALOGUE, DEFAULT_VOICE, SOUNDS_SUBDIR, PromptBuildError, build_prompts
-
-ASTERISK_DATA_DIR = "usr/share/asterisk"  # astdatadir of sip_configs/asterisk.conf.tmpl, inside the chroot
-
-
-def sandbox_sounds_dir(root: Path) -> Path:
-    """Where the sandbox chroot's Asterisk finds ``sound:hotline/<id>``."""
-    return root / ASTERISK_DATA_DIR / "sounds" / SOUNDS_SUBDIR
+from sandbox.provision import ROOT_ENV, default_root, is_provisioned
+from sandbox.runtime import sounds_dir
 
 
 @click.group(name="prompts")
@@ -78,7 +68,7 @@ def build(
             raise click.ClickException(
                 f"no Asterisk chroot at {chroot}; run `hotline sandbox up` first or pass --out DIR"
             )
-        out = sandbox_sounds_dir(chroot)
+        out = sounds_dir(chroot, SOUNDS_SUBDIR)
     try:
         report = build_prompts(out, voice=voice, override_dir=override_dir, force=force, log=click.echo)
     except PromptBuildError as exc:

@@ -12,12 +12,12 @@ import click
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from hotline.citizen_call import CitizenCall, Press, Speak, Step, Wait
 from hotline.ivr_runtime import AriTarget, IvrThread
-from hotline.sandbox import Ports, Sandbox
 from ivr.app import IvrConfig
 from ivr.flows.menu import MenuConfig
 from ivr.prompts import build_prompts
+from sandbox import Ports, Sandbox
+from sandbox.sipp.citizen import CitizenCall, Press, Speak, Step, Wait
 from ticketing.calls.models import Call, TicketDraft
 
 DEMO_INSTANCE = "/etc/asterisk/hotline-demo"

@@ -36,19 +36,23 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="HOTLINE_", extra="ignore", frozen=True)
 
-    profile: Profile = Profile.DEV
+    profile: Profile = Field(
+        default=Profile.DEV, description="`prod` refuses default secrets and a missing database URL."
+    )
     database_url: str | None = Field(
         default=None,
         description="SQLAlchemy URL; dev defaults to a SQLite file under ./var, prod requires it.",
     )
-    secret_key: SecretStr = Field(default=SecretStr(DEV_SECRET), description="Signs API tokens.")
-    timezone: str = "Asia/Shanghai"
-    http_host: str = "127.0.0.1"
-    http_port: int = Field(default=8000, ge=1, le=65535)
-    token_ttl_hours: int = Field(default=12, ge=1, le=24 * 30)
+    secret_key: SecretStr = Field(
+        default=SecretStr(DEV_SECRET), description="Signs API tokens; private and ≥ 16 characters in prod."
+    )
+    timezone: str = Field(default="Asia/Shanghai", description="Time zone the 12345 rules count in.")
+    http_host: str = Field(default="127.0.0.1", description="Where `hotline serve` listens.")
+    http_port: int = Field(default=8000, ge=1, le=65535, description="Port of `hotline serve`.")
+    token_ttl_hours: int = Field(default=12, ge=1, le=24 * 30, description="Lifetime of a bearer token.")
     due_soon_hours: int = Field(default=24, ge=1, description="A ticket is 'due soon' within this window.")
     max_text_length: int = Field(default=20_000, ge=100, description="Longest accepted ticket content.")
-    sql_echo: bool = False
+    sql_echo: bool = Field(default=False, description="Log every SQL statement (debugging).")
     attachments_dir: Path = Field(
         default=Path("var/attachments"), description="Where files attached to tickets are kept."
     )
@@ -57,16 +61,20 @@ class Settings(BaseSettings):
     ari_url: str | None = Field(
         default=None, description="ARI base URL, e.g. http://127.0.0.1:8088/ari; unset = no IVR."
     )
-    ari_username: str = "hotline"
-    ari_password: SecretStr | None = None
-    ari_app: str = "hotline-ivr"
+    ari_username: str = Field(default="hotline", description="ARI user (ari.conf).")
+    ari_password: SecretStr | None = Field(default=None, description="ARI password; required with ari_url.")
+    ari_app: str = Field(
+        default="hotline-ivr", description="Stasis app of the IVR; the audio taps use `<app>-media`."
+    )
     recordings_dir: Path = Field(
         default=Path("/var/spool/asterisk/recording"),
         description="Where Asterisk's ARI recordings appear on this host (the drafts point there).",
     )
     ivr_opens: time | None = Field(default=None, description="Agent floor opens (None: around the clock).")
-    ivr_closes: time | None = None
-    ivr_workdays_only: bool = False
+    ivr_closes: time | None = Field(default=None, description="Agent floor closes (out of hours: a message).")
+    ivr_workdays_only: bool = Field(
+        default=False, description="Closed on holidays and weekends (调休 aware)."
+    )
     ivr_speech_menu: bool = Field(
         default=False,
         description="Also take the menu choice by voice (grammar recognition with asr_menu_model).",

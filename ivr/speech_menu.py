@@ -110,7 +110,7 @@ class Listen:
     """One listen of one call's menu step (exposed for logs and tests)."""
 
     channel_id: str
-    flow: ListenFlow
+    machine: ListenFlow
     deliver: ResultSink
     tap: AudioTap | None = None
     stream: PhraseStream | None = None
@@ -119,22 +119,22 @@ class Listen:
     @property
     def listen_id(self) -> str:
         """The id the menu gave the listen."""
-        return self.flow.listen_id
+        return self.machine.listen_id
 
     @property
     def end_reason(self) -> str:
         """Why the listen ended (empty while it runs)."""
-        return self.flow.end_reason
+        return self.machine.end_reason
 
     @property
     def result(self) -> flow.Event | None:
         """What the menu was told (``None``: nothing)."""
-        return self.flow.result
+        return self.machine.result
 
     @property
     def finals(self) -> list[str]:
         """Every final text heard, empty ones included."""
-        return self.flow.finals
+        return self.machine.finals
 
     @property
     def torn_down(self) -> bool:
@@ -185,7 +185,7 @@ class SpeechMenu:
     async def _run(self, listen: Listen) -> None:
         try:
             try:
-                listen.stream = await self.recognizer.open(listen.flow.grammar)
+                listen.stream = await self.recognizer.open(listen.machine.grammar)
             except Exception as exc:  # model missing/corrupt, a phrase unknown to the model
                 self._handle(
                     listen, RecognizerFailed(f"cannot recognise with {self.recognizer.model}: {exc}")
@@ -208,8 +208,8 @@ class SpeechMenu:
                 listen.listen_id,
                 listen.end_reason,
                 time.monotonic() - listen.started_at,
-                listen.flow.finals,
-                listen.flow.result,
+                listen.machine.finals,
+                listen.machine.result,
             )
 
     async def _listen_on(self, listen: Listen, tap: AudioTap) -> None:
@@ -233,7 +233,7 @@ class SpeechMenu:
             self._handle(listen, TapEnded(tap.end_reason or TapEnd.CLOSED))
 
     def _handle(self, listen: Listen, event: ListenEvent) -> None:
-        for command in listen.flow.handle(event):
+        for command in listen.machine.handle(event):
             self._execute(listen, command)
 
     def _execute(self, listen: Listen, command: ListenCommand) -> None:

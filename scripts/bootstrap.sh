@@ -3,7 +3,16 @@
 #   1. Debian packages (only when something is missing: one `apt-get update`, one install).
 #   2. The virtualenv .venv with `pip install -e '.[dev]'`, redone only when pyproject.toml changes
 #      (stamp file .venv/.stamp-<sha256 of pyproject.toml>).
+# With --bench it also installs what only the benchmarks use (`make bench`).
 set -euo pipefail
+
+BENCH=0
+for arg in "$@"; do
+    case "$arg" in
+        --bench) BENCH=1 ;;
+        *) printf '[bootstrap] ERROR: unknown argument %s\n' "$arg" >&2; exit 2 ;;
+    esac
+done
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -54,6 +63,9 @@ fi
 for pkg in postgresql make sqlite3 sip-tester debootstrap espeak-ng sox chromium fonts-noto-cjk poppler-utils; do
     want_pkg "$pkg"
 done
+if ((BENCH)); then
+    want_pkg tcpdump # the IVR benchmark times calls from a loopback capture
+fi
 # The metapackage alone is not enough: we need the server binaries (initdb, pg_ctl, postgres).
 if ! pg_initdb_present && [[ ! " ${missing[*]-} " == *" postgresql "* ]]; then
     missing+=(postgresql)

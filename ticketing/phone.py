@@ -1,4 +1,5 @@
-"""Normalisation of Chinese phone numbers to E.164 (``+86…``) so callers can be compared (DESIGN §3)."""
+"""Normalisation of Chinese phone numbers to E.164 (``+86…``) so callers can be compared
+(docs/architecture.md §6)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``extract_draft``: every field of the draft from one transcript (DESIGN §2 step 5)."""
+"""``extract_draft``: every field of the draft from one transcript (docs/architecture.md §2 step 5)."""
 
 from __future__ import annotations
 

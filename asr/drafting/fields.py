@@ -1,4 +1,4 @@
-"""Typed results of draft extraction (DESIGN §2 step 5) and the extraction configuration.
+"""Typed results of draft extraction (docs/architecture.md §2 step 5) and the extraction configuration.
 
 Every field carries a confidence in [0, 1] and the span (start, end offsets into the input text) it was
 read from, or ``None`` when it was not read from one place. :meth:`DraftFields.to_dict` is JSON-ready.

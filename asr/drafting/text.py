@@ -76,7 +76,8 @@ def chinese_to_int(text: str) -> int | None:
     """Convert a Chinese (or mixed/arabic) numeral to an int: 十八 → 18, 二十三 → 23, 两 → 2, 五零一 → 501.
 
     A numeral without unit characters (十百千万) is read digit by digit. Returns ``None`` for
-    anything else. Only used on short digit spans, never on whole sentences (DESIGN §4, cn2an note).
+    anything else. Only used on short digit spans, never on whole sentences (cn2an's whole-text mode turns
+    张三 into 张3).
     """
     if not text or len(text) > 12:
         return None

@@ -26,14 +26,14 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from hotline.citizen_call import CallResult, CitizenCall, Step
-from hotline.cli_prompts import sandbox_sounds_dir
 from hotline.ivr_runtime import AriTarget, IvrThread
-from hotline.sandbox import Sandbox
 from ivr.app import IvrConfig
 from ivr.flows.hours import ServiceHours
 from ivr.flows.menu import MenuConfig
-from ivr.prompts import CATALOGUE, build_prompts, wav_info
+from ivr.prompts import CATALOGUE, SOUNDS_SUBDIR, build_prompts, wav_info
+from sandbox import Sandbox
+from sandbox.runtime import sounds_dir
+from sandbox.sipp.citizen import CallResult, CitizenCall, Step
 from ticketing.calls.models import Call, TicketDraft
 
 T = TypeVar("T")
@@ -92,7 +92,7 @@ def make_speech(folder: Path, text: str) -> Speech:
 
 def render_prompts(sandbox: Sandbox) -> dict[str, float]:
     """Render the prompt catalogue where the sandbox plays it from; the length of each prompt (s)."""
-    out = sandbox_sounds_dir(sandbox.root)
+    out = sounds_dir(sandbox.root, SOUNDS_SUBDIR)
     build_prompts(out)  # idempotent: unchanged prompts are skipped
     return {prompt_id: wav_info(out / f"{prompt_id}.wav").seconds for prompt_id in CATALOGUE}
 

@@ -21,10 +21,10 @@ import pytest
 from ivrharness import Harness, Speech, ms, render_prompts, wait_for
 
 from asr.engine import AsrEngine, ModelCache
-from hotline.citizen_call import Press, Speak, Step, Wait
 from hotline.ivr_runtime import IvrThread, SpeechSetup
-from hotline.sandbox import Ports, Sandbox, SandboxError
 from ivr.flows.menu import MenuConfig
+from sandbox import Ports, Sandbox, SandboxError
+from sandbox.sipp.citizen import Press, Speak, Step, Wait
 from ticketing.calls.vocabulary import AsrStatus, CallEndReason
 from ticketing.db.engine import make_engine, make_sessionmaker
 from ticketing.db.migrate import upgrade

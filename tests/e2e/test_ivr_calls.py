@@ -24,10 +24,10 @@ from pathlib import Path
 import pytest
 from ivrharness import Harness, Placed, Sighting, make_speech, ms, render_prompts, wait_for
 
-from hotline.citizen_call import CallResult, Press, Speak, Step, Wait
-from hotline.sandbox import Ports, Sandbox, SandboxError
 from ivr.flows.hours import ServiceHours
 from ivr.flows.menu import MenuConfig
+from sandbox import Ports, Sandbox, SandboxError
+from sandbox.sipp.citizen import CallResult, Press, Speak, Step, Wait
 from ticketing.calls.models import Call, TicketDraft
 from ticketing.calls.vocabulary import CallEndReason
 from ticketing.db.engine import make_engine, make_sessionmaker

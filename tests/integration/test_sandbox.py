@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from hotline.sandbox import Ports, Sandbox, SandboxError
+from sandbox import Ports, Sandbox, SandboxError
 
 PORTS = Ports(sip=15060, ami=15038, http=18088, rtp_start=31000, rtp_end=31199, trunk=15070)
 CONFIG_DIR = "/etc/asterisk/hotline-test"

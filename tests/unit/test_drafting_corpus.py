@@ -1,4 +1,5 @@
-"""Per-field precision of draft extraction over the hand-written transcript corpus (DESIGN §2 step 5).
+"""Per-field precision of draft extraction over the hand-written transcript corpus
+(docs/architecture.md §2 step 5).
 
 Run with ``pytest -s`` to see the tables. Every transcript was written before the code that reads it,
 and no expected value was changed afterwards. Three groups:

@@ -9,9 +9,19 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from hotline.cli_prompts import prompts_group, sandbox_sounds_dir
+from hotline.cli_prompts import prompts_group
 from ivr.flows import MenuConfig, MenuPrompts
-from ivr.prompts import CATALOGUE, Prompt, PromptBuildError, Target, media_uri, targets_for, wav_info
+from ivr.prompts import (
+    CATALOGUE,
+    SOUNDS_SUBDIR,
+    Prompt,
+    PromptBuildError,
+    Target,
+    media_uri,
+    targets_for,
+    wav_info,
+)
+from sandbox.runtime import sounds_dir
 
 
 def test_every_prompt_the_menu_can_play_is_in_the_catalogue() -> None:
@@ -114,4 +124,4 @@ def test_cli_build_needs_a_chroot(tmp_path: Path) -> None:
 
 
 def test_sandbox_sounds_dir_is_language_neutral() -> None:
-    assert sandbox_sounds_dir(Path("/r")) == Path("/r/usr/share/asterisk/sounds/hotline")
+    assert sounds_dir(Path("/r"), SOUNDS_SUBDIR) == Path("/r/usr/share/asterisk/sounds/hotline")

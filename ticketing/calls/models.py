@@ -1,4 +1,4 @@
-"""ORM models of phone calls and the ticket drafts they produce (DESIGN §2 steps 3–5)."""
+"""ORM models of phone calls and the ticket drafts they produce (docs/architecture.md §2 steps 2–5)."""
 
 from __future__ import annotations
 

@@ -77,8 +77,8 @@ def words_of(ticket: TicketText) -> set[str]:
     for private in (ticket.caller_name, ticket.caller_phone, ticket.caller_address):
         if private and private.strip():
             text = text.replace(private.strip(), " ")
-    # ticketing's own tokenizer (ticketing never imports the asr package, DESIGN §1). Its search mode also
-    # yields the parts of a compound (物业费 → 物业): keep the longest form only.
+    # ticketing's own tokenizer (ticketing never imports the asr package, docs/architecture.md §1). Its
+    # search mode also yields the parts of a compound (物业费 → 物业): keep the longest form only.
     words = {word for word in tokenize(text) if usable(word)}
     return {word for word in words if not any(word != other and word in other for other in words)}
 

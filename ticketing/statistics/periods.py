@@ -2,7 +2,7 @@
 
 A period is given either as a month (``2026-11``) or as an inclusive date range (``from``/``to``, both
 ``YYYY-MM-DD``). It covers ``[first 00:00, last+1 00:00)`` Shanghai time; every instant the 12345 rules
-count is compared against those bounds (DESIGN §3: count in Asia/Shanghai, store UTC).
+count is compared against those bounds (docs/architecture.md §6: count in Asia/Shanghai, store UTC).
 """
 
 from __future__ import annotations

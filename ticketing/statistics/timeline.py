@@ -1,8 +1,8 @@
 """Replay ticket events into the facts statistics and scores count (pure; no I/O).
 
-Every figure comes from the event rows (DESIGN §6: the lifecycle is replayable), never from a ticket's
-current columns, because those are overwritten (a 重办 re-dispatch resets ``due_at`` and the unit's
-``accepted_at``). One ticket's events, oldest first, become:
+Every figure comes from the event rows (docs/architecture.md §6: the lifecycle is replayable), never
+from a ticket's current columns, because those are overwritten (a 重办 re-dispatch resets ``due_at``
+and the unit's ``accepted_at``). One ticket's events, oldest first, become:
 
 - :class:`Episode` — one spell of a matter at its **lead unit**, opened by 交办 (``dispatch``), 批办
   (``instruct``) or 重办 (an unsatisfied ``callback`` that sends it back), closed by the first of

@@ -15,6 +15,7 @@ import string
 import struct
 import wave
 from dataclasses import dataclass, field, fields
+from importlib import resources
 from pathlib import Path
 
 TEMPLATE_SUFFIX = ".conf.tmpl"
@@ -28,9 +29,10 @@ class RenderError(ValueError):
 
 
 def templates_dir() -> Path:
-    """``$HOTLINE_SIP_CONFIGS`` or the repository's ``sip_configs/``."""
+    """``$HOTLINE_SIP_CONFIGS``, else the ``sip_configs`` templates shipped with the package (in a checkout:
+    the repository's ``sip_configs/``)."""
     value = os.environ.get(TEMPLATES_ENV)
-    return Path(value) if value else Path(__file__).resolve().parents[2] / "sip_configs"
+    return Path(value) if value else Path(str(resources.files("sip_configs")))
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,11 @@
-"""``bench`` CLI group: benchmarks that measure and print (they never assert on timings).
+"""``hotline bench …``: benchmarks that measure and print (they never assert on timings).
 
-The benchmark code lives in the source checkout's ``bench/`` directory, which is not part of the
-installed package; the commands import it lazily and, when ``hotline`` runs from an editable install
-of a checkout, find it next to this package.
+``bench`` is a package of the distribution like the others, so the commands work the same from a checkout
+and from an installed wheel; each imports its benchmark lazily (the imports are heavy).
 """
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -28,22 +26,6 @@ def _backends(_ctx: click.Context, _param: click.Parameter, value: str) -> tuple
     if unknown or not names:
         raise click.BadParameter(f"choose from {', '.join(BACKENDS)} (comma-separated), got {value!r}")
     return names
-
-
-def _ensure_importable() -> None:
-    """Make ``bench`` importable when ``hotline`` runs from an (editable) install of a checkout."""
-    try:
-        import bench.tickets_bench  # noqa: F401 - only checking that it imports
-    except ModuleNotFoundError as exc:
-        checkout = Path(__file__).resolve().parent.parent
-        if (
-            exc.name not in ("bench", "bench.tickets_bench")
-            or not (checkout / "bench" / "tickets_bench.py").is_file()
-        ):
-            raise click.ClickException(
-                "the benchmark lives in the source checkout's bench/ directory; run it from a checkout"
-            ) from exc
-        sys.path.insert(0, str(checkout))
 
 
 @bench_group.command("tickets")
@@ -85,7 +67,6 @@ def tickets_command(
     explain: bool,
 ) -> None:
     """Load N tickets into SQLite and PostgreSQL; time the list queries, service layer vs raw SQL."""
-    _ensure_importable()
     from bench.tickets_bench import BenchConfig, run_benchmark
 
     config = BenchConfig(
@@ -145,7 +126,6 @@ def ivr_command(
     steps: tuple[int, ...], step_seconds: float, in_queue_ms: int, db_url: str | None, keep_log: bool
 ) -> None:
     """SIPp load ramp through the ARI menu and the same menu in pure dialplan, on one Asterisk."""
-    _ensure_importable()
     from bench.ivr_bench import IvrBenchConfig, run_benchmark
 
     config = IvrBenchConfig(
@@ -241,7 +221,6 @@ def asr_command(
     skip_live: bool,
 ) -> None:
     """Vosk recognition: transcribe_files vs bare vosk, and how many live streams keep up."""
-    _ensure_importable()
     from bench.asr_bench import AsrBenchConfig, run_benchmark
 
     if any(r not in (8000, 16000) for r in rates):
@@ -318,7 +297,6 @@ def stats_command(
     pg_url: str | None,
 ) -> None:
     """StatisticsService (month, year, monthly scores) over N tickets vs a raw SQL aggregate."""
-    _ensure_importable()
     from bench.stats_bench import StatsBenchConfig, run_benchmark
 
     config = StatsBenchConfig(
@@ -366,7 +344,6 @@ def kb_command(
     n_articles: int, queries: int, backends: tuple[str, ...], seed: int, pg_url: str | None
 ) -> None:
     """Knowledge-base search p50/p95: KnowledgeSearch vs raw full-text SQL vs a LIKE scan."""
-    _ensure_importable()
     from bench.kb_bench import KbBenchConfig, run_benchmark
 
     config = KbBenchConfig(articles=n_articles, queries=queries, backends=backends, seed=seed, pg_url=pg_url)
@@ -374,3 +351,24 @@ def kb_command(
         run_benchmark(config, echo=lambda line: click.echo(line))
     except (RuntimeError, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc
+
+
+ALL_ORDER = ("tickets", "kb", "stats", "asr", "ivr")
+
+
+@bench_group.command("all")
+@click.pass_context
+def all_command(ctx: click.Context) -> None:
+    """Every benchmark in turn at its documented size (hours); results print as they come."""
+    failed: list[str] = []
+    for name in ALL_ORDER:
+        command = bench_group.commands[name]
+        click.echo(f"\n===== hotline bench {name} =====")
+        try:
+            with command.make_context(name, [], parent=ctx) as sub:
+                command.invoke(sub)
+        except click.ClickException as exc:
+            click.echo(f"hotline bench {name}: {exc.format_message()}", err=True)
+            failed.append(name)
+    if failed:
+        raise click.ClickException(f"benchmarks that could not run: {', '.join(failed)}")

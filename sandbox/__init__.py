@@ -6,13 +6,13 @@ Python use::
     sb.up(); print(sb.cli("core show version")); sb.down()
 
 CLI use: ``hotline sandbox up|down|status|cli "<command>"|render`` (``sandbox_group``), or
-``python -m hotline.sandbox …``.
+``python -m sandbox …``.
 """
 
-from hotline.sandbox.cli import sandbox_group
-from hotline.sandbox.provision import SandboxError, default_root, find_mirror, is_provisioned, provision
-from hotline.sandbox.render import Ports, RenderConfig, RenderError
-from hotline.sandbox.runtime import Sandbox, Status
+from sandbox.cli import sandbox_group
+from sandbox.provision import SandboxError, default_root, find_mirror, is_provisioned, provision
+from sandbox.render import Ports, RenderConfig, RenderError
+from sandbox.runtime import Sandbox, Status
 
 __all__ = [
     "Ports",

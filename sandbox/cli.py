@@ -9,8 +9,8 @@ from typing import Any, ParamSpec, TypeVar
 
 import click
 
-from hotline.sandbox.provision import ROOT_ENV, SandboxError, default_root, is_provisioned
-from hotline.sandbox.render import (
+from sandbox.provision import ROOT_ENV, SandboxError, default_root, is_provisioned
+from sandbox.render import (
     SECRETS_FILE,
     Ports,
     RenderError,
@@ -18,7 +18,7 @@ from hotline.sandbox.render import (
     render_all,
     templates_dir,
 )
-from hotline.sandbox.runtime import Sandbox
+from sandbox.runtime import Sandbox
 
 P = ParamSpec("P")
 R = TypeVar("R")

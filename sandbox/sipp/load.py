@@ -1,4 +1,4 @@
-"""SIPp load for the IVR benchmark: one scenario, SIPp's own rate/limit/total, distinct caller numbers.
+"""SIPp load (the IVR benchmark): one scenario, SIPp's own rate/limit/total, distinct caller numbers.
 
 Every call: ``INVITE`` → ``200`` → ``ACK`` and 100 ms of A-law silence (a phone starts sending audio
 once answered; without it Asterisk's ``Answer()`` waits 500 ms for the caller's media before it goes
@@ -19,7 +19,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-DTMF_PCAP_DIR = Path("/usr/share/sip-tester")
+from sandbox.sipp.scenario import CallScenario, PlayPcap, Press, Wait, dtmf_pcap
+
 ANSWER_TIMEOUT_MS = 30_000
 
 
@@ -44,17 +45,13 @@ def write_silence_pcap(path: Path, packets: int = 5) -> None:
 
 def scenario(digit: str, key_after_ms: int, hold_ms: int, silence_pcap: Path) -> str:
     """The SIPp XML of one benchmark call."""
-    name = {"*": "star", "#": "pound"}.get(digit, digit)
-    pcap = DTMF_PCAP_DIR / f"dtmf_2833_{name}.pcap"
+    pcap = dtmf_pcap(digit)
     if not pcap.is_file():
         raise RuntimeError(f"{pcap} is missing (Debian package sip-tester)")
-    return (
-        _SCENARIO.replace("@PCAP@", str(pcap))
-        .replace("@SILENCE@", str(silence_pcap))
-        .replace("@KEY_AFTER@", str(max(1, key_after_ms)))
-        .replace("@HOLD@", str(max(1, hold_ms)))
-        .replace("@ANSWER_TIMEOUT@", str(ANSWER_TIMEOUT_MS))
-    )
+    steps = (PlayPcap(silence_pcap), Wait(max(1, key_after_ms)), Press(digit, max(1, hold_ms)))
+    return CallScenario(
+        steps, name="hotline IVR benchmark call", answer_timeout_ms=ANSWER_TIMEOUT_MS, early_hangup_fails=True
+    ).xml()
 
 
 def write_callers(path: Path, prefix: str, count: int) -> None:
@@ -137,82 +134,3 @@ def _final_counts(stats: Path) -> tuple[int, int, int]:
             return 0
 
     return value("OutgoingCall(C)"), value("SuccessfulCall(C)"), value("FailedCall(C)")
-
-
-_SCENARIO = """<?xml version="1.0" encoding="ISO-8859-1" ?>
-<scenario name="hotline IVR benchmark call">
-  <send retrans="500"><![CDATA[
-      INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      From: "Citizen" <sip:[field0]@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
-      To: <sip:[service]@[remote_ip]:[remote_port]>
-      Call-ID: [call_id]
-      CSeq: 1 INVITE
-      Contact: sip:[field0]@[local_ip]:[local_port]
-      Max-Forwards: 70
-      Content-Type: application/sdp
-      Content-Length: [len]
-
-      v=0
-      o=user1 53655765 2353687637 IN IP[local_ip_type] [local_ip]
-      s=-
-      c=IN IP[media_ip_type] [media_ip]
-      t=0 0
-      m=audio [media_port] RTP/AVP 8 101
-      a=rtpmap:8 PCMA/8000
-      a=rtpmap:101 telephone-event/8000
-      a=fmtp:101 0-15
-    ]]></send>
-  <recv response="100" optional="true"/>
-  <recv response="180" optional="true"/>
-  <recv response="183" optional="true"/>
-  <recv response="200" rtd="true" timeout="@ANSWER_TIMEOUT@"/>
-  <send><![CDATA[
-      ACK sip:[service]@[remote_ip]:[remote_port] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      From: "Citizen" <sip:[field0]@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
-      To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
-      Call-ID: [call_id]
-      CSeq: 1 ACK
-      Contact: sip:[field0]@[local_ip]:[local_port]
-      Max-Forwards: 70
-      Content-Length: 0
-
-    ]]></send>
-  <nop><action><exec play_pcap_audio="@SILENCE@"/></action></nop>
-  <recv request="BYE" timeout="@KEY_AFTER@" ontimeout="key" next="hungup"/>
-  <label id="key"/>
-  <nop><action><exec play_pcap_audio="@PCAP@"/></action></nop>
-  <recv request="BYE" timeout="@HOLD@" ontimeout="bye" next="hungup"/>
-  <label id="bye"/>
-  <send retrans="500"><![CDATA[
-      BYE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      From: "Citizen" <sip:[field0]@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
-      To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
-      Call-ID: [call_id]
-      CSeq: 2 BYE
-      Contact: sip:[field0]@[local_ip]:[local_port]
-      Max-Forwards: 70
-      Content-Length: 0
-
-    ]]></send>
-  <recv response="200" crlf="true" next="end"/>
-  <label id="hungup"/>
-  <send><![CDATA[
-      SIP/2.0 200 OK
-      [last_Via:]
-      [last_From:]
-      [last_To:]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Contact: <sip:[local_ip]:[local_port];transport=[transport]>
-      Content-Length: 0
-
-    ]]></send>
-  <!-- hung up by the server before the caller's BYE: waits for a request that never comes, so SIPp
-       counts the call as failed -->
-  <recv request="NEVER" timeout="1"/>
-  <label id="end"/>
-</scenario>
-"""

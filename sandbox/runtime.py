@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from hotline.sandbox.provision import (
+from sandbox.provision import (
     Log,
     SandboxError,
     default_root,
@@ -21,7 +21,7 @@ from hotline.sandbox.provision import (
     provision,
     unmount,
 )
-from hotline.sandbox.render import (
+from sandbox.render import (
     SECRETS_FILE,
     Ports,
     RenderConfig,
@@ -41,6 +41,19 @@ CHROOT_HOSTS = (
 )
 VAR_DIRS = ("/var/lib/asterisk", "/var/log/asterisk", "/var/spool/asterisk", "/var/cache/asterisk")
 LOADED_RE = re.compile(r"^(\S+\.so)\s.*(?<!Not )\bRunning\b", re.MULTILINE)
+
+
+ASTERISK_DATA_DIR = "usr/share/asterisk"  # astdatadir of sip_configs/asterisk.conf.tmpl, inside the chroot
+
+
+def sounds_dir(root: Path, subdir: str) -> Path:
+    """Where the chroot's Asterisk finds ``sound:<subdir>/<id>`` (e.g. the IVR's prompts under ``hotline``).
+
+    Asterisk searches ``sounds/<language>/…`` and then ``sounds/…`` itself, so a prompt is found whatever
+    the channel's language. (Writing under ``sounds/en`` would go through Debian's absolute
+    ``en -> /etc/alternatives/…`` symlink, which resolves outside the chroot when followed from the host.)
+    """
+    return root / ASTERISK_DATA_DIR / "sounds" / subdir
 
 
 def _print(message: str) -> None:

@@ -1,6 +1,0 @@
-"""``python -m hotline.sandbox up|down|status|cli|render``."""
-
-from hotline.sandbox.cli import sandbox_group
-
-if __name__ == "__main__":
-    sandbox_group(prog_name="python -m hotline.sandbox")

@@ -1,0 +1,205 @@
+"""The one SIPp scenario builder: a simulated citizen's call as a list of steps → SIPp XML. Pure.
+
+Every call is ``INVITE`` → ``200`` → ``ACK`` (A-law and RFC 2833 events offered), then the steps, then our
+``BYE``. Each wait is a bounded ``recv BYE``, so a hang-up from the hotline's side (the out-of-hours
+goodbye, a benchmark queue timeout) is noticed at once: by default it ends the call cleanly (SIPp counts
+it as successful); with ``early_hangup_fails`` it makes the call a failure (SIPp waits for a request that
+never comes). :class:`AwaitHangup` as the last step waits for the hotline to hang up instead of hanging
+up ourselves.
+
+Media: :class:`Press` plays SIPp's RFC 2833 DTMF capture of the key, :class:`Speak` streams an 8 kHz A-law
+WAV (``rtp_stream`` needs a literal path, so one scenario is written per audio file), :class:`PlayPcap`
+plays any RTP capture (e.g. a burst of silence: a phone sends audio once answered).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+DTMF_PCAP_DIR = Path("/usr/share/sip-tester")
+_PCAP_NAMES = {"*": "star", "#": "pound"}
+
+
+@dataclass(frozen=True)
+class Wait:
+    """Stay on the line for ``ms`` milliseconds (ends early if we are hung up on)."""
+
+    ms: int
+
+
+@dataclass(frozen=True)
+class Press:
+    """Send one RFC 2833 DTMF digit (``0``–``9``, ``*``, ``#``), then wait ``after_ms``."""
+
+    digit: str
+    after_ms: int = 700
+
+
+@dataclass(frozen=True)
+class Speak:
+    """Stream an 8 kHz A-law WAV (``sox in.wav -r 8000 -c 1 -e a-law out.wav``), waiting ``ms``."""
+
+    wav: Path
+    ms: int
+
+
+@dataclass(frozen=True)
+class PlayPcap:
+    """Play an RTP capture (``play_pcap_audio``) and go straight on."""
+
+    pcap: Path
+
+
+@dataclass(frozen=True)
+class AwaitHangup:
+    """Wait up to ``ms`` for the hotline to hang up (it is a failed call if it does not); last step only."""
+
+    ms: int
+
+
+Step = Wait | Press | Speak | PlayPcap | AwaitHangup
+
+
+def dtmf_pcap(digit: str) -> Path:
+    """SIPp's RFC 2833 capture of ``digit``."""
+    if not (len(digit) == 1 and (digit.isdigit() or digit in _PCAP_NAMES)):
+        raise ValueError(f"not a DTMF digit: {digit!r}")
+    return DTMF_PCAP_DIR / f"dtmf_2833_{_PCAP_NAMES.get(digit, digit)}.pcap"
+
+
+@dataclass(frozen=True)
+class CallScenario:
+    """One call's steps and how its end is judged; :meth:`xml` is the SIPp scenario."""
+
+    steps: tuple[Step, ...]
+    name: str = "citizen calls 12345"
+    answer_timeout_ms: int | None = None  # no 200 within this long: a failed call (None: SIPp's -timeout)
+    early_hangup_fails: bool = False  # a BYE from the hotline before ours makes the call a failure
+
+    def __post_init__(self) -> None:
+        for step in self.steps[:-1]:
+            if isinstance(step, AwaitHangup):
+                raise ValueError("AwaitHangup can only be the last step")
+        for step in self.steps:
+            if isinstance(step, Press):
+                dtmf_pcap(step.digit)  # validates the digit
+
+    def xml(self) -> str:
+        """The SIPp XML of this call."""
+        body: list[str] = []
+        awaits_hangup = False
+        for index, step in enumerate(self.steps):
+            match step:
+                case Press(digit=digit, after_ms=after_ms):
+                    body += [_exec(f'play_pcap_audio="{dtmf_pcap(digit)}"'), _wait(after_ms, index)]
+                case Speak(wav=wav, ms=ms):
+                    body += [_exec(f'rtp_stream="{escape(str(wav))},1,8"'), _wait(ms, index)]
+                case PlayPcap(pcap=pcap):
+                    body.append(_exec(f'play_pcap_audio="{escape(str(pcap))}"'))
+                case Wait(ms=ms):
+                    body.append(_wait(ms, index))
+                case AwaitHangup(ms=ms):
+                    body.append(f'  <recv request="BYE" timeout="{max(ms, 1)}"/>')
+                    awaits_hangup = True
+        timeout = f' timeout="{self.answer_timeout_ms}"' if self.answer_timeout_ms else ""
+        ending = _HUNG_UP_ON if awaits_hangup else _OUR_HANGUP + _HUNG_UP_ON
+        if self.early_hangup_fails and not awaits_hangup:
+            ending += _FAIL_AFTER_HUNG_UP_ON
+        return (
+            _HEAD.replace("@NAME@", escape(self.name)).replace("@ANSWER_TIMEOUT@", timeout)
+            + "\n".join(body)
+            + "\n"
+            + ending
+            + '  <label id="end"/>\n</scenario>\n'
+        )
+
+
+def _exec(action: str) -> str:
+    return f"  <nop><action><exec {action}/></action></nop>"
+
+
+def _wait(ms: int, index: int) -> str:
+    # A BYE from the hotline ends the call (→ label "hungup"); otherwise go on after ``ms``.
+    return (
+        f'  <recv request="BYE" timeout="{max(ms, 1)}" ontimeout="s{index}" next="hungup"/>\n'
+        f'  <label id="s{index}"/>'
+    )
+
+
+_HEAD = """<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="@NAME@">
+  <send retrans="500"><![CDATA[
+      INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: "Citizen" <sip:[field0]@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+      To: <sip:[service]@[remote_ip]:[remote_port]>
+      Call-ID: [call_id]
+      CSeq: 1 INVITE
+      Contact: sip:[field0]@[local_ip]:[local_port]
+      Max-Forwards: 70
+      Content-Type: application/sdp
+      Content-Length: [len]
+
+      v=0
+      o=user1 53655765 2353687637 IN IP[local_ip_type] [local_ip]
+      s=-
+      c=IN IP[media_ip_type] [media_ip]
+      t=0 0
+      m=audio [media_port] RTP/AVP 8 101
+      a=rtpmap:8 PCMA/8000
+      a=rtpmap:101 telephone-event/8000
+      a=fmtp:101 0-15
+    ]]></send>
+  <recv response="100" optional="true"/>
+  <recv response="180" optional="true"/>
+  <recv response="183" optional="true"/>
+  <recv response="200" rtd="true"@ANSWER_TIMEOUT@/>
+  <send><![CDATA[
+      ACK sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: "Citizen" <sip:[field0]@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+      To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
+      Call-ID: [call_id]
+      CSeq: 1 ACK
+      Contact: sip:[field0]@[local_ip]:[local_port]
+      Max-Forwards: 70
+      Content-Length: 0
+
+    ]]></send>
+"""
+
+_OK_TO_BYE = """  <send><![CDATA[
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Contact: <sip:[local_ip]:[local_port];transport=[transport]>
+      Content-Length: 0
+
+    ]]></send>
+"""
+
+_OUR_HANGUP = """  <send retrans="500"><![CDATA[
+      BYE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: "Citizen" <sip:[field0]@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+      To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
+      Call-ID: [call_id]
+      CSeq: 2 BYE
+      Contact: sip:[field0]@[local_ip]:[local_port]
+      Max-Forwards: 70
+      Content-Length: 0
+
+    ]]></send>
+  <recv response="200" crlf="true" next="end"/>
+"""
+
+_HUNG_UP_ON = '  <label id="hungup"/>\n' + _OK_TO_BYE
+
+
+# Hung up on before our BYE: wait for a request that never comes, so SIPp counts the call as failed.
+_FAIL_AFTER_HUNG_UP_ON = '  <recv request="NEVER" timeout="1"/>\n'
