@@ -138,7 +138,7 @@ def render(out: Path | None, **options: Any) -> None:
             raise SandboxError(f"no chroot at {sandbox.root}; run `hotline sandbox up` or pass --out DIR")
         written = sandbox.render()
     else:
-        secrets = load_or_create_secrets(out / SECRETS_FILE)
+        secrets = load_or_create_secrets(out / SECRETS_FILE, keys=sandbox.config.secret_keys)
         written = render_all(out, sandbox.config.variables(secrets), templates_dir(), 0o600)
     for path in written:
         click.echo(str(path))

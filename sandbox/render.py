@@ -20,7 +20,25 @@ from pathlib import Path
 
 TEMPLATE_SUFFIX = ".conf.tmpl"
 SECRETS_FILE = "secrets.env"
-SECRET_KEYS = ("AMI_SECRET", "ARI_PASSWORD", "AGENT1001_PASSWORD", "AGENT1002_PASSWORD", "AGENT1003_PASSWORD")
+BASE_SECRET_KEYS = ("AMI_SECRET", "ARI_PASSWORD")
+FIRST_AGENT = 1001
+DEFAULT_AGENTS = 3
+MAX_AGENTS = 99  # extensions 1001…1099
+
+
+def agent_extensions(agents: int) -> list[str]:
+    """The agent phones' extensions (= pjsip endpoint ``agent<ext>``): 1001, 1002, …"""
+    if not 1 <= agents <= MAX_AGENTS:
+        raise RenderError(f"between 1 and {MAX_AGENTS} agent phones, got {agents}")
+    return [str(FIRST_AGENT + n) for n in range(agents)]
+
+
+def secret_keys(agents: int = DEFAULT_AGENTS) -> tuple[str, ...]:
+    """Every secret the templates need with ``agents`` agent phones."""
+    return BASE_SECRET_KEYS + tuple(f"AGENT{ext}_PASSWORD" for ext in agent_extensions(agents))
+
+
+SECRET_KEYS = secret_keys()
 TEMPLATES_ENV = "HOTLINE_SIP_CONFIGS"
 
 
@@ -68,6 +86,13 @@ class RenderConfig:
     bench_enabled: bool = False
     bench_menu_prompt: str = "hotline/menu"  # the IVR's own menu prompt (hotline prompts build)
     spool_dir: str = "/var/spool/asterisk"
+    agents: int = DEFAULT_AGENTS  # agent phones agent1001… (the screen-pop benchmark renders 50)
+    agent_qualify_s: int = 30  # OPTIONS keep-alive of agent phones (0: off, as in the sandbox)
+
+    @property
+    def secret_keys(self) -> tuple[str, ...]:
+        """The secrets this configuration needs."""
+        return secret_keys(self.agents)
 
     @property
     def instance(self) -> str:
@@ -122,12 +147,30 @@ class RenderConfig:
             "RTP_END": str(self.ports.rtp_end),
             "BENCH_ENABLED": "1" if self.bench_enabled else "0",
             "BENCH_MENU_PROMPT": self.bench_menu_prompt,
+            "AGENT_QUALIFY_FREQUENCY": str(self.agent_qualify_s),
         }
-        missing = [key for key in SECRET_KEYS if not secret_values.get(key)]
+        keys = self.secret_keys
+        missing = [key for key in keys if not secret_values.get(key)]
         if missing:
             raise RenderError(f"secrets missing: {', '.join(missing)}")
-        values.update({key: secret_values[key] for key in SECRET_KEYS})
+        values.update({key: secret_values[key] for key in keys})
+        values["AGENT_ENDPOINTS"] = "\n".join(
+            _AGENT_BLOCK.format(ext=ext, password=secret_values[f"AGENT{ext}_PASSWORD"])
+            for ext in agent_extensions(self.agents)
+        )
         return values
+
+
+# One agent phone in pjsip.conf (inherits the agent-* templates of pjsip.conf.tmpl).
+_AGENT_BLOCK = """[agent{ext}](agent-endpoint)
+auth = agent{ext}
+aors = agent{ext}
+callerid = "Agent {ext}" <{ext}>
+[agent{ext}](agent-auth)
+username = agent{ext}
+password = {password}
+[agent{ext}](agent-aor)
+"""
 
 
 def ports_from_fields(**kwargs: int) -> Ports:
@@ -137,9 +180,9 @@ def ports_from_fields(**kwargs: int) -> Ports:
 
 
 # --------------------------------------------------------------------------------------------- secrets
-def new_secrets() -> dict[str, str]:
-    """Fresh random secrets for every key the templates need."""
-    return {key: secrets.token_urlsafe(18) for key in SECRET_KEYS}
+def new_secrets(keys: tuple[str, ...] = SECRET_KEYS) -> dict[str, str]:
+    """Fresh random secrets for ``keys`` (every key the default templates need)."""
+    return {key: secrets.token_urlsafe(18) for key in keys}
 
 
 def read_secrets(path: Path) -> dict[str, str]:
@@ -163,12 +206,16 @@ def write_secrets(path: Path, values: dict[str, str]) -> None:
     os.chmod(path, 0o600)
 
 
-def load_or_create_secrets(path: Path, given: dict[str, str] | None = None) -> dict[str, str]:
-    """The stored secrets (created on first use); ``given`` values win and are stored."""
+def load_or_create_secrets(
+    path: Path, given: dict[str, str] | None = None, keys: tuple[str, ...] = SECRET_KEYS
+) -> dict[str, str]:
+    """The stored secrets for ``keys`` (created on first use, kept when no longer needed); ``given``
+    values win and are stored."""
     stored = read_secrets(path) if path.is_file() else {}
-    merged = {**new_secrets(), **stored, **(given or {})}
-    merged = {key: merged[key] for key in SECRET_KEYS}
-    if merged != {k: stored.get(k) for k in SECRET_KEYS}:
+    merged = {**new_secrets(keys), **stored, **(given or {})}
+    wanted = list(dict.fromkeys([*stored, *keys]))
+    merged = {key: merged[key] for key in wanted}
+    if merged != {k: stored.get(k) for k in wanted}:
         write_secrets(path, merged)
     return merged
 

@@ -32,6 +32,7 @@ from sandbox.render import (
 )
 
 BOOT_TIMEOUT_S = 60.0
+SANDBOX_AGENT_QUALIFY_S = 0
 STOP_TIMEOUT_S = 20.0
 CHROOT_HOSTS = (
     "127.0.0.1\tlocalhost\n"
@@ -98,7 +99,9 @@ class Sandbox:
         log: Log = _print,
     ) -> None:
         self.root = (root or default_root()).resolve()
-        base = config or RenderConfig()
+        # SIPp agent phones answer Asterisk's OPTIONS too unreliably for qualify (a phone would go
+        # "Unreachable" and the queue would stop ringing it): no qualify in the sandbox.
+        base = config or RenderConfig(agent_qualify_s=SANDBOX_AGENT_QUALIFY_S)
         self.config = replace(base, config_dir=config_dir, ports=ports or base.ports)
         self._given_secrets = secrets
         self._secrets: dict[str, str] | None = None
@@ -131,7 +134,7 @@ class Sandbox:
         """AMI/ARI/agent secrets of this instance (created on first use, kept in secrets.env)."""
         if self._secrets is None:
             path = self.host_path(f"{self.config.config_dir}/{SECRETS_FILE}")
-            self._secrets = load_or_create_secrets(path, self._given_secrets)
+            self._secrets = load_or_create_secrets(path, self._given_secrets, self.config.secret_keys)
         return self._secrets
 
     @property
@@ -141,6 +144,10 @@ class Sandbox:
     @property
     def ari_credentials(self) -> tuple[str, str]:
         return self.config.ari_user, self.secrets["ARI_PASSWORD"]
+
+    def agent_password(self, extension: str) -> str:
+        """The SIP password of agent phone ``extension`` (``1001``…)."""
+        return self.secrets[f"AGENT{extension}_PASSWORD"]
 
     @property
     def ari_url(self) -> str:

@@ -203,3 +203,157 @@ _HUNG_UP_ON = '  <label id="hungup"/>\n' + _OK_TO_BYE
 
 # Hung up on before our BYE: wait for a request that never comes, so SIPp counts the call as failed.
 _FAIL_AFTER_HUNG_UP_ON = '  <recv request="NEVER" timeout="1"/>\n'
+
+
+# -- an agent's phone: register, then answer -----------------------------------------------------------
+
+
+def register_xml(user: str, password: str, *, expires_s: int = 3600) -> str:
+    """SIPp XML of one ``REGISTER`` of ``user`` (digest authentication on the 401), contact = our port.
+
+    ``expires_s=0`` unregisters.
+    """
+
+    def register(cseq: int, auth: str) -> str:
+        return f"""  <send retrans="500"><![CDATA[
+      REGISTER sip:[remote_ip]:[remote_port] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: <sip:{user}@[remote_ip]:[remote_port]>;tag=[pid]Reg[call_number]
+      To: <sip:{user}@[remote_ip]:[remote_port]>
+      Call-ID: [call_id]
+      CSeq: {cseq} REGISTER
+      Contact: <sip:{user}@[local_ip]:[local_port]>
+      Expires: {expires_s}
+      Max-Forwards: 70
+{auth}      Content-Length: 0
+
+    ]]></send>
+"""
+
+    auth = f"      [authentication username={escape(user)} password={escape(password)}]\n"
+    return (
+        f'<?xml version="1.0" encoding="ISO-8859-1" ?>\n<scenario name="register {escape(user)}">\n'
+        + register(1, "")
+        + '  <recv response="401" auth="true"/>\n'
+        + register(2, auth)
+        + '  <recv response="200"/>\n'
+        # stay a moment: Asterisk qualifies the new contact at once (SIPp's -aa answers the OPTIONS)
+        + '  <pause milliseconds="1500"/>\n</scenario>\n'
+    )
+
+
+@dataclass(frozen=True)
+class Answer:
+    """How an agent's phone takes a call: ring ``ring_ms``, answer, talk ``talk_ms``, then hang up (or,
+    with ``talk_ms=None``, wait for the other side to). ``ring_ms=None`` never answers: it rings until
+    the call is cancelled (a ring-no-answer)."""
+
+    ring_ms: int | None = 500
+    talk_ms: int | None = 3000
+
+
+def answer_xml(answer: Answer) -> str:
+    """SIPp UAS XML of one incoming call handled as ``answer`` says."""
+    # Our own BYE needs the caller's From, our To and their Contact: capture them (SIPp refuses a
+    # scenario that captures variables it never uses, so only then).
+    hangs_up = answer.ring_ms is not None and answer.talk_ms is not None
+    captures = _CAPTURES if hangs_up else ""
+    ringing = f"""  <recv request="INVITE" crlf="true">{captures}</recv>
+  <send><![CDATA[
+      SIP/2.0 180 Ringing
+      [last_Via:]
+      [last_From:]
+      [last_To:];tag=[pid]Agent[call_number]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Contact: <sip:[local_ip]:[local_port];transport=[transport]>
+      Content-Length: 0
+
+    ]]></send>
+"""
+    if answer.ring_ms is None:
+        return _uas(ringing + _CANCELLED)
+    ok = f"""  <pause milliseconds="{max(answer.ring_ms, 1)}"/>
+  <send retrans="500"><![CDATA[
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:];tag=[pid]Agent[call_number]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Contact: <sip:[local_ip]:[local_port];transport=[transport]>
+      Content-Type: application/sdp
+      Content-Length: [len]
+
+      v=0
+      o=agent 53655765 2353687637 IN IP[local_ip_type] [local_ip]
+      s=-
+      c=IN IP[media_ip_type] [media_ip]
+      t=0 0
+      m=audio [media_port] RTP/AVP 8 101
+      a=rtpmap:8 PCMA/8000
+      a=rtpmap:101 telephone-event/8000
+      a=fmtp:101 0-15
+    ]]></send>
+  <recv request="ACK" rtd="true" crlf="true"/>
+"""
+    if answer.talk_ms is None:
+        ending = '  <recv request="BYE"/>\n' + _OK_TO_BYE
+    else:
+        ending = (
+            f'  <recv request="BYE" timeout="{max(answer.talk_ms, 1)}" ontimeout="bye" next="their_bye"/>\n'
+            '  <label id="bye"/>\n' + _UAS_BYE + '  <recv response="200" crlf="true" next="end"/>\n'
+            '  <label id="their_bye"/>\n' + _OK_TO_BYE
+        )
+    return _uas(ringing + ok + ending + '  <label id="end"/>\n')
+
+
+def _uas(body: str) -> str:
+    return f'<?xml version="1.0" encoding="ISO-8859-1" ?>\n<scenario name="agent phone">\n{body}</scenario>\n'
+
+
+_CAPTURES = """
+    <action>
+      <ereg regexp=".*" search_in="hdr" header="From:" assign_to="caller"/>
+      <ereg regexp=".*" search_in="hdr" header="To:" assign_to="callee"/>
+      <ereg regexp="sip:[^>;]*" search_in="hdr" header="Contact:" assign_to="contact"/>
+    </action>
+  """
+
+_CANCELLED = """  <recv request="CANCEL"/>
+  <send><![CDATA[
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:];tag=[pid]Agent[call_number]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Content-Length: 0
+
+    ]]></send>
+  <send><![CDATA[
+      SIP/2.0 487 Request Terminated
+      [last_Via:]
+      [last_From:]
+      [last_To:];tag=[pid]Agent[call_number]
+      [last_Call-ID:]
+      CSeq: [last_cseq_number] INVITE
+      Content-Length: 0
+
+    ]]></send>
+  <recv request="ACK"/>
+"""
+
+_UAS_BYE = """  <send retrans="500"><![CDATA[
+      BYE [$contact] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: [$callee];tag=[pid]Agent[call_number]
+      To: [$caller]
+      Call-ID: [call_id]
+      CSeq: 1 BYE
+      Contact: <sip:[local_ip]:[local_port];transport=[transport]>
+      Max-Forwards: 70
+      Content-Length: 0
+
+    ]]></send>
+"""

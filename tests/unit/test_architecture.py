@@ -22,13 +22,17 @@ ALLOWED: dict[str, set[str]] = {
     "sandbox": set(),
     "ivr": {"ticketing"},
     "asr": {"ticketing"},
-    "agent_bridge": {"ticketing"},
+    "agent_bridge": {"ivr", "ticketing"},  # ivr: the reconnect backoff policy shared with ARI
     "ticketing": set(),
     "sip_configs": set(),
 }
 
 # Pure modules: protocol parsing and call flows, unit-tested without sockets (h11 style).
 PURE = (
+    "agent_bridge/ami/messages.py",
+    "agent_bridge/ami/actions.py",
+    "agent_bridge/ami/responses.py",
+    "agent_bridge/ami/events.py",
     "ivr/flows",
     "ivr/media/rtp.py",
     "ivr/ari/events.py",
