@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from bench.cli import bench_group
+from hotline.cli_agents import agents_group
 from hotline.cli_asr import asr_group
 from hotline.cli_calendar import calendar_group
 from hotline.cli_data import (
@@ -85,6 +86,7 @@ cli.add_command(asr_group)
 cli.add_command(report_group)
 cli.add_command(supervision_group)
 cli.add_command(settings_group)
+cli.add_command(agents_group)
 
 
 def _settings(obj: dict[str, object]) -> Settings:

@@ -88,6 +88,17 @@ class Settings(BaseSettings):
         default=0.0, ge=0.0, le=1.0, description="A recognised phrase less sure than this is a miss."
     )
 
+    # -- telephony: the AMI side (agents, queues, screen pop) --------------------------------------
+    ami_host: str | None = Field(
+        default=None, description="AMI host of the Asterisk; unset = no agent bridge."
+    )
+    ami_port: int = Field(default=5038, ge=1, le=65535, description="AMI port.")
+    ami_username: str = Field(default="hotline", description="AMI user (manager.conf).")
+    ami_secret: SecretStr | None = Field(default=None, description="AMI secret; required with ami_host.")
+    service_level_seconds: float = Field(
+        default=20.0, gt=0, le=600, description="Answered within this long counts for the service level."
+    )
+
     # -- offline speech recognition (Vosk) --------------------------------------------------------
     asr_models_dir: Path = Field(
         default=Path("var/asr-models"), description="Where `hotline asr models install` puts Vosk models."
@@ -118,6 +129,8 @@ class Settings(BaseSettings):
                 problems.append("HOTLINE_SECRET_KEY must be at least 16 characters in prod")
             if self.ari_url and not (self.ari_password and self.ari_password.get_secret_value()):
                 problems.append("HOTLINE_ARI_PASSWORD must be set when HOTLINE_ARI_URL is set in prod")
+            if self.ami_host and not (self.ami_secret and self.ami_secret.get_secret_value()):
+                problems.append("HOTLINE_AMI_SECRET must be set when HOTLINE_AMI_HOST is set in prod")
             if not self.database_url:
                 problems.append("HOTLINE_DATABASE_URL must be set in prod (e.g. postgresql+psycopg://…)")
             if problems:

@@ -7,8 +7,10 @@ from datetime import timedelta
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
+from agent_bridge.hub import Hub
+from agent_bridge.web import router as agent_routes
 from hotline.settings import Settings
-from ticketing.api.app import create_app
+from ticketing.api.app import API_PREFIX, create_app
 from ticketing.api.context import ApiContext
 from ticketing.db.engine import make_engine, make_sessionmaker
 
@@ -18,54 +20,25 @@ def build_engine(settings: Settings) -> Engine:
     return make_engine(settings.effective_database_url, echo=settings.sql_echo)
 
 
-def build_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
-    """The full web application (REST API today; desktops and websockets join it later)."""
+def build_app(settings: Settings, engine: Engine | None = None, *, hub: Hub | None = None) -> FastAPI:
+    """The web application: the REST API and web pages of ``ticketing`` plus the agent desktop's routes
+    and WebSockets (``agent_bridge.web``); ``app.state.bridge`` is set when a bridge runs."""
     engine = engine or build_engine(settings)
     ctx = ApiContext(sessions=make_sessionmaker(engine), token_ttl=timedelta(hours=settings.token_ttl_hours))
-    return create_app(ctx, attachments_dir=settings.attachments_dir)
+    app = create_app(ctx, attachments_dir=settings.attachments_dir)
+    app.state.hub = hub or Hub()
+    app.state.bridge = None
+    app.include_router(agent_routes, prefix=API_PREFIX)
+    return app
 
 
 async def serve_all(settings: Settings, *, host: str, port: int) -> None:
-    """The API server, speech recognition and, if ``HOTLINE_ARI_URL`` is set, the IVR, in one asyncio
-    process.
+    """The API server, speech recognition, the IVR (``HOTLINE_ARI_URL``) and the agent bridge
+    (``HOTLINE_AMI_HOST``) in one asyncio process (:class:`hotline.process.HotlineProcess`).
 
-    Speech recognition runs when the transcript model resolves (else a warning says how to install it):
-    the draft recognizer always, live transcripts of queued calls with ``HOTLINE_ASR_LIVE`` and the IVR.
-    The IVR reconnects to Asterisk by itself; everything stops when the server stops (Ctrl-C / SIGTERM).
+    Speech recognition runs when a model resolves (else a warning says how to install it). The IVR and
+    the bridge reconnect to Asterisk by themselves; everything stops when the server stops.
     """
-    import asyncio
-    import contextlib
-    import logging
+    from hotline.process import HotlineProcess
 
-    import uvicorn
-
-    from hotline.ivr_runtime import AriTarget, SpeechServices, ivr_config, serve_ivr, speech_setup
-
-    engine = build_engine(settings)
-    sessions = make_sessionmaker(engine)
-    server = uvicorn.Server(
-        uvicorn.Config(build_app(settings, engine), host=host, port=port, log_level="info")
-    )
-    speech = speech_setup(settings)
-    side_task: asyncio.Task[None] | None = None
-    if settings.ari_url:
-        target = AriTarget.from_settings(settings)
-        logging.getLogger(__name__).info("IVR app %s on %s", target.app, target.url)
-        side_task = asyncio.create_task(serve_ivr(target, sessions, ivr_config(settings, target), speech))
-    elif speech is not None:
-
-        async def speech_only() -> None:
-            async with SpeechServices(speech, sessions, None):
-                await asyncio.Event().wait()  # until cancelled
-
-        side_task = asyncio.create_task(speech_only())
-    try:
-        await server.serve()
-    finally:
-        if side_task is not None:
-            side_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await side_task
-        if speech is not None:
-            speech.close()
-        engine.dispose()
+    await HotlineProcess(settings, host=host, port=port).run()

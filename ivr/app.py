@@ -3,8 +3,9 @@
 Connection loss is handled by :class:`~ivr.ari.supervisor.AriSupervisor`; after every (re)connect its
 ``Resynced`` event lists the channels in our app, and :meth:`IvrApp._resync` reconciles:
 
-- a channel we do not know (our process restarted mid-call) cannot resume its menu: it is sent to the
-  general queue, so the caller is never stranded;
+- a channel we do not know (our process restarted mid-call) cannot resume its menu: it goes to the queue
+  of the skill it already chose (the call row remembers it), else to the general queue — the caller is
+  never stranded;
 - a session whose channel is gone (hung up while we were away) gets ``HungUp``;
 - a call still open in the database whose channel is gone ends as ``system_lost``.
 """
@@ -136,9 +137,11 @@ class IvrApp:
                 )
                 await self._to_general_queue(channel.id)
                 return
-            variables = {"HOTLINE_CALL_ID": str(ids.call_id)}
+            # "__": inherited by every channel the call creates (the agent's leg, a transfer), so that queue
+            # events and the agent's side carry them too (manager.conf channelvars)
+            variables = {"__HOTLINE_CALL_ID": str(ids.call_id)}
             if ids.draft_id is not None:
-                variables["HOTLINE_DRAFT_ID"] = str(ids.draft_id)
+                variables["__HOTLINE_DRAFT_ID"] = str(ids.draft_id)
             for name, value in variables.items():
                 with contextlib.suppress(AriError):
                     await self._ari.set_variable(channel.id, name, value)
@@ -171,14 +174,15 @@ class IvrApp:
         for channel_id, channel in live.items():
             if channel_id in self._sessions or channel_id in self._starting:
                 continue
-            log.warning("call %s: found in the app after a reconnect; to the general queue", channel_id)
             try:
                 ids = await self._log.started(
                     channel_id, channel.caller_number or None, channel.dialplan.exten
                 )
-                await self._to_general_queue(channel_id)
+                skill = ids.skill or Skill.GENERAL
+                log.warning("call %s: found in the app after a reconnect; to the %s queue", channel_id, skill)
+                await self._to_queue(channel_id, skill)
                 await self._log.ended(
-                    ids.call_id, CallEndReason.QUEUED, steps=["resynced"], queue=queue_name(Skill.GENERAL)
+                    ids.call_id, CallEndReason.QUEUED, steps=["resynced"], queue=queue_name(skill)
                 )
             except Exception:
                 log.exception("call %s: resync failed", channel_id)
@@ -198,11 +202,14 @@ class IvrApp:
                     await self._log.ended(call_id, CallEndReason.SYSTEM_LOST)
 
     async def _to_general_queue(self, channel_id: str) -> None:
+        await self._to_queue(channel_id, Skill.GENERAL)
+
+    async def _to_queue(self, channel_id: str, skill: Skill) -> None:
         with contextlib.suppress(AriError):
-            await self._ari.set_variable(channel_id, SKILL_VARIABLE, Skill.GENERAL.value)
+            await self._ari.set_variable(channel_id, SKILL_VARIABLE, skill.value)
         with contextlib.suppress(AriError):
             await self._ari.continue_in_dialplan(
-                channel_id, context=QUEUE_CONTEXT, extension=Skill.GENERAL.value, priority=1
+                channel_id, context=QUEUE_CONTEXT, extension=skill.value, priority=1
             )
 
 

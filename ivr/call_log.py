@@ -26,6 +26,7 @@ class CallIds:
 
     call_id: uuid.UUID
     draft_id: uuid.UUID | None
+    skill: Skill | None = None  # the menu choice already made (a call found again after a restart)
 
 
 class CallLog(Protocol):
@@ -65,7 +66,7 @@ class TicketingCallLog:
 
         def work(calls: CallService) -> CallIds:
             call = calls.start(channel_id, caller_number, called)
-            return CallIds(call.id, call.draft_id)
+            return CallIds(call.id, call.draft_id, Skill(call.skill) if call.skill else None)
 
         return await self._run(work)
 

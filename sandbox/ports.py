@@ -35,13 +35,19 @@ def free_ports(rtp_span: int = 200, rng: random.Random | None = None) -> Ports:
     with ExitStack() as stack:  # hold every port until all are chosen, so that none is chosen twice
         sip, trunk = _ephemeral(socket.SOCK_DGRAM, stack), _ephemeral(socket.SOCK_DGRAM, stack)
         ami, http = _ephemeral(socket.SOCK_STREAM, stack), _ephemeral(socket.SOCK_STREAM, stack)
+    start = free_udp_range(rtp_span, rng)
+    return Ports(sip=sip, ami=ami, http=http, rtp_start=start, rtp_end=start + rtp_span - 1, trunk=trunk)
+
+
+def free_udp_range(span: int, rng: random.Random | None = None) -> int:
+    """The first of ``span`` consecutive free UDP ports (even: RTP pairs start on even ports), e.g. for
+    a SIPp media port (it uses the port and the next ones)."""
+    rng = rng or random.SystemRandom()
     for _ in range(50):
-        start = rng.randrange(RTP_FIRST, RTP_LAST - rtp_span) & ~1  # RTP ports are even
-        if all(_udp_free(p) for p in range(start, start + rtp_span)):
-            return Ports(
-                sip=sip, ami=ami, http=http, rtp_start=start, rtp_end=start + rtp_span - 1, trunk=trunk
-            )
-    raise RuntimeError(f"no {rtp_span} consecutive free UDP ports between {RTP_FIRST} and {RTP_LAST}")
+        start = rng.randrange(RTP_FIRST, RTP_LAST - span) & ~1
+        if all(_udp_free(p) for p in range(start, start + span)):
+            return start
+    raise RuntimeError(f"no {span} consecutive free UDP ports between {RTP_FIRST} and {RTP_LAST}")
 
 
 def free_port(kind: int = socket.SOCK_DGRAM) -> int:

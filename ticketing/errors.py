@@ -78,3 +78,10 @@ class CalendarError(TicketingError):
 
     error_id = "calendar_error"
     http_status = 422
+
+
+class ServiceUnavailable(TicketingError):
+    """Something the request needs is down right now (e.g. the telephony server); nothing was changed."""
+
+    error_id = "service_unavailable"
+    http_status = 503

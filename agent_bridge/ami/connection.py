@@ -14,9 +14,10 @@ So answers are correlated by :mod:`agent_bridge.ami.responses` (pure), and this 
 connection itself: a ``Ping`` every ``ping_interval`` that must be answered within ``ping_timeout`` or the
 connection is dropped; after a drop every action still waiting fails with
 :class:`~agent_bridge.ami.errors.AmiConnectionError` and is never sent again; then it reconnects with
-the IVR's jittered backoff. Every successful login is announced to the listeners as :class:`Connected`
-— the cue to **resync** (QueueStatus, CoreShowChannels) instead of trusting what happened while away —
-and every loss as :class:`Disconnected`.
+the IVR's jittered backoff. Every successful login, once Asterisk says ``FullyBooted`` (it accepts
+logins before its modules are loaded), is announced to the listeners as :class:`Connected` — the cue to
+**resync** (QueueStatus, CoreShowChannels) instead of trusting what happened while away — and every loss
+as :class:`Disconnected`.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from panoramisk.ami_protocol import AMIProtocol
 from agent_bridge.ami import actions
 from agent_bridge.ami.actions import Action
 from agent_bridge.ami.errors import AmiActionFailed, AmiConnectionError, AmiNotConnected, AmiTimeout
-from agent_bridge.ami.events import AmiEvent, parse_event
+from agent_bridge.ami.events import AmiEvent, FullyBooted, parse_event
 from agent_bridge.ami.messages import AmiMessage
 from agent_bridge.ami.responses import Outcome, PendingAction
 from ivr.ari.backoff import BackoffPolicy, backoff_delay
@@ -46,6 +47,7 @@ log = logging.getLogger(__name__)
 
 EVENT_CLASSES = "system,call,agent,user"  # what the bridge reads (not dialplan, reporting, verbose…)
 CONNECT_TIMEOUT_S = 5.0
+BOOT_TIMEOUT_S = 60.0
 
 
 @dataclass(frozen=True)
@@ -119,6 +121,7 @@ class AmiConnection:
         self._prefix = uuid.uuid4().hex[:8]
         self._protocol: _Protocol | None = None
         self._lost: asyncio.Future[str] | None = None
+        self._booted: asyncio.Future[None] | None = None
         self._stopping = False
         self.connected = asyncio.Event()
         self.connections = 0  # successful logins so far
@@ -201,7 +204,11 @@ class AmiConnection:
         self._protocol = protocol
         pinger: asyncio.Task[None] | None = None
         try:
+            self._booted = loop.create_future()
             await self.send(actions.login(self.target.username, self.target.secret, events=self._events))
+            # Asterisk accepts AMI logins before its modules are loaded (a QueueStatus then answers
+            # "Invalid/unknown command"); FullyBooted comes on every session once they are.
+            await asyncio.wait_for(self._booted, BOOT_TIMEOUT_S)
             self.connections += 1
             self.connected.set()
             log.info("AMI %s: logged in (%s:%d)", self.target.name, self.target.host, self.target.port)
@@ -246,7 +253,10 @@ class AmiConnection:
                 future.set_exception(AmiActionFailed(pending.action.name, pending.message))
             return
         if message.event is not None:
-            self._emit(parse_event(message))
+            event = parse_event(message)
+            if isinstance(event, FullyBooted) and self._booted is not None and not self._booted.done():
+                self._booted.set_result(None)
+            self._emit(event)
 
     def lost(self, reason: str) -> None:
         """The transport closed (called by the protocol)."""

@@ -7,10 +7,12 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI
 
 from ticketing.accounts import routes as accounts
+from ticketing.agents import routes as agents
 from ticketing.api.context import ApiContext
 from ticketing.api.errors import install_error_handlers
 from ticketing.attachments import routes as attachments
 from ticketing.calendar import routes as calendar
+from ticketing.calls import routes as calls
 from ticketing.countersign import routes as countersign
 from ticketing.departments import routes as departments
 from ticketing.inbox import routes as inbox
@@ -45,7 +47,7 @@ def create_app(
     # The department side first (as it always was: its paths under /tickets/{ref}/ were registered
     # before the ticket actions), then the features in a stable order.
     features = (inbox, countersign, attachments, accounts, tickets, departments, calendar, knowledge)
-    for module in (*features, statistics, reports, supervision, repeats):
+    for module in (*features, statistics, reports, supervision, repeats, agents, calls):
         api.include_router(module.router)
     app.include_router(api)
     install_web(app)

@@ -12,11 +12,23 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from ticketing.calls.models import Call, TicketDraft
-from ticketing.calls.vocabulary import AsrStatus
+from ticketing.calls.vocabulary import AsrStatus, DraftStatus
 from ticketing.clock import Clock, utcnow
-from ticketing.errors import Conflict, NotFound
+from ticketing.errors import Conflict, InvalidInput, NotFound
 
 MAX_ERROR_LENGTH = 2000
+
+
+class UnknownDraft(InvalidInput):
+    """A ticket names a draft that does not exist."""
+
+    error_id = "unknown_draft"
+
+
+class DraftTaken(Conflict):
+    """The draft became a ticket already (or was discarded): one draft, one ticket."""
+
+    error_id = "draft_taken"
 
 
 class DraftService:
@@ -128,6 +140,23 @@ class DraftService:
             count += 1
         self._session.flush()
         return count
+
+    def register(self, draft_id: uuid.UUID, ticket_id: uuid.UUID) -> TicketDraft:
+        """The draft became ticket ``ticket_id``: linked both ways, status ``registered``; a draft that is
+        not open any more answers :class:`DraftTaken` (409). Raises :class:`UnknownDraft` (422)."""
+        draft = self._session.get(TicketDraft, draft_id, with_for_update=True)
+        if draft is None:
+            raise UnknownDraft(f"draft {draft_id} does not exist", draft_id=str(draft_id))
+        if draft.status != DraftStatus.OPEN.value:
+            raise DraftTaken(
+                f"draft {draft_id} is {draft.status}", draft_id=str(draft_id),
+                ticket_id=str(draft.ticket_id) if draft.ticket_id else None,
+            )  # fmt: skip
+        draft.status = DraftStatus.REGISTERED.value
+        draft.ticket_id = ticket_id
+        draft.updated_at = self._now()
+        self._session.flush()
+        return draft
 
     def store_live_transcript(self, call_id: uuid.UUID, text: str, segments: list[dict[str, Any]]) -> None:
         """The whole-call transcript from the live stream, stored on the call."""

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, Uuid
+from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ticketing.db.base import Base
@@ -28,8 +28,21 @@ class Call(Base):
     skill: Mapped[str | None] = mapped_column(String(32))
     queue: Mapped[str | None] = mapped_column(String(64))
     queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # An agent connected (filled by the agent desktop); the hotline statistics count answers from it.
+    # -- the queue part, from app_queue's events (agent_bridge) --------------------------------------
+    origin: Mapped[str] = mapped_column(String(16), default="ivr")  # CallOrigin: ivr | fallback
+    linkedid: Mapped[str | None] = mapped_column(String(64))  # Asterisk's call key (oldest channel)
+    queue_position: Mapped[int | None] = mapped_column(Integer)  # on joining
+    agent_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    agent_interface: Mapped[str | None] = mapped_column(String(64))
+    rang_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the (last) agent's phone started ringing
+    ring_no_answers: Mapped[int] = mapped_column(Integer, default=0)
+    # An agent connected; the hotline statistics count answers (and the service level) from it.
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    hold_seconds: Mapped[float | None] = mapped_column(Float)  # waiting in the queue before the answer
+    talk_seconds: Mapped[float | None] = mapped_column(Float)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    abandoned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # hung up while waiting
+    hangup_by: Mapped[str | None] = mapped_column(String(16))  # caller | agent | transfer
     end_reason: Mapped[str | None] = mapped_column(String(32))
     menu_path: Mapped[list[str]] = mapped_column(JSON, default=list)
     draft_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
@@ -39,6 +52,7 @@ class Call(Base):
     __table_args__ = (
         Index("ix_calls_started_at", "started_at"),
         Index("ix_calls_caller_phone", "caller_phone"),
+        Index("ix_calls_linkedid", "linkedid"),
     )
 
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ticketing.calls.models import Call, TicketDraft
-from ticketing.calls.vocabulary import AsrStatus, CallEndReason, DraftStatus, Skill
+from ticketing.calls.vocabulary import AsrStatus, CallEndReason, CallOrigin, DraftStatus, HangupBy, Skill
 from ticketing.clock import Clock, utcnow
 from ticketing.errors import InvalidInput, NotFound
 from ticketing.phone import normalise_phone
@@ -124,6 +125,114 @@ class CallService:
             call.ended_at = self._now()
             self._session.flush()
         return call
+
+    # -- the queue part (app_queue's events, through the AMI bridge) ------------------------------------
+    # Each method is idempotent for a replayed event: the first value recorded wins where a second
+    # would be wrong (joining, answering, completing), counters only move forward.
+
+    def find_queued(self, *, call_id: uuid.UUID | None, uniqueid: str, linkedid: str) -> Call | None:
+        """The call a queue event is about: by its ``HOTLINE_CALL_ID``, else the caller's channel, else
+        the Asterisk call key."""
+        if call_id is not None:
+            call = self._session.get(Call, call_id)
+            if call is not None:
+                return call
+        if uniqueid:
+            call = self.by_channel(uniqueid)
+            if call is not None:
+                return call
+        if linkedid:
+            return self._session.scalar(
+                select(Call).where(Call.linkedid == linkedid).order_by(Call.started_at)
+            )
+        return None
+
+    def queue_joined(
+        self,
+        *,
+        call_id: uuid.UUID | None,
+        uniqueid: str,
+        linkedid: str,
+        caller_number: str | None,
+        queue: str,
+        skill: Skill | None,
+        position: int,
+        at: datetime,
+    ) -> Call:
+        """A caller entered ``queue``. A call the IVR never saw (the dialplan fallback while it was down)
+        gets its call row and its draft here (``origin = fallback``)."""
+        call = self.find_queued(call_id=call_id, uniqueid=uniqueid, linkedid=linkedid)
+        if call is None:
+            call = self.start(uniqueid or linkedid, caller_number, None)
+            call.origin = CallOrigin.FALLBACK.value
+            call.started_at = min(call.started_at, at)
+            if skill is not None:
+                self.choose(call.id, skill)
+            call.end_reason = CallEndReason.FAILED.value  # the IVR part did not happen
+            call.ended_at = at
+        call.linkedid = call.linkedid or linkedid or None
+        call.queue = call.queue or queue
+        if call.queue_position is None:
+            call.queue_position = position
+        if call.queued_at is None:
+            call.queued_at = at
+        self._session.flush()
+        return call
+
+    def agent_rang(
+        self, call_id: uuid.UUID, *, interface: str, agent_user_id: uuid.UUID | None, at: datetime
+    ) -> None:
+        """An agent's phone rings for the call (the last ringing agent is kept until one answers)."""
+        call = self.get(call_id)
+        if call.answered_at is None:
+            call.rang_at = at
+            call.agent_interface = interface
+            call.agent_user_id = agent_user_id
+        self._session.flush()
+
+    def agent_missed(self, call_id: uuid.UUID) -> None:
+        """The ringing agent did not answer (the queue tries again)."""
+        call = self.get(call_id)
+        if call.answered_at is None:
+            call.ring_no_answers += 1
+        self._session.flush()
+
+    def agent_answered(
+        self,
+        call_id: uuid.UUID,
+        *,
+        interface: str,
+        agent_user_id: uuid.UUID | None,
+        at: datetime,
+        hold_seconds: float,
+    ) -> None:
+        """An agent took the call after ``hold_seconds`` in the queue."""
+        call = self.get(call_id)
+        if call.answered_at is None:
+            call.answered_at = at
+            call.agent_interface = interface
+            call.agent_user_id = agent_user_id
+            call.hold_seconds = hold_seconds
+        self._session.flush()
+
+    def completed(self, call_id: uuid.UUID, *, at: datetime, talk_seconds: float, hangup_by: str) -> None:
+        """The conversation with the agent ended; ``hangup_by`` as Asterisk says (caller, agent, transfer)."""
+        call = self.get(call_id)
+        if call.completed_at is None:
+            call.completed_at = at
+            call.talk_seconds = talk_seconds
+            known = {h.value for h in HangupBy}
+            call.hangup_by = hangup_by if hangup_by in known else (hangup_by[:16] or None)
+        self._session.flush()
+
+    def abandoned(self, call_id: uuid.UUID, *, at: datetime, hold_seconds: float) -> None:
+        """The caller hung up while waiting in the queue (kept for the missed-call callback)."""
+        call = self.get(call_id)
+        if call.answered_at is None and call.abandoned_at is None:
+            call.abandoned_at = at
+            call.hold_seconds = hold_seconds
+            call.hangup_by = HangupBy.CALLER.value
+        self._session.flush()
 
     def open_calls(self) -> Sequence[Call]:
         """Calls whose IVR part has not ended (for resync after a reconnect)."""

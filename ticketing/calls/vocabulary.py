@@ -41,6 +41,21 @@ class CallEndReason(StrEnum):
     SYSTEM_LOST = "system_lost"  # the channel vanished while we were away (found on resync)
 
 
+class CallOrigin(StrEnum):
+    """How a call reached the queue."""
+
+    IVR = "ivr"  # through our IVR (the call and its draft were made when it entered)
+    FALLBACK = "fallback"  # the dialplan queued it while the IVR was down (made from QueueCallerJoin)
+
+
+class HangupBy(StrEnum):
+    """Who ended the conversation with the agent (AgentComplete ``Reason``)."""
+
+    CALLER = "caller"
+    AGENT = "agent"
+    TRANSFER = "transfer"
+
+
 class DraftStatus(StrEnum):
     """Life of a draft."""
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from sqlalchemy import MetaData
 
 from ticketing.accounts import models as _accounts
+from ticketing.agents import models as _agents
 from ticketing.attachments import models as _attachments
 from ticketing.calendar import models as _calendar
 from ticketing.calls import models as _calls
@@ -21,6 +22,7 @@ from ticketing.tickets import models as _tickets
 
 FEATURE_MODELS = (
     _accounts,
+    _agents,
     _attachments,
     _calendar,
     _calls,

@@ -55,8 +55,14 @@ class Ticket(Base):
     due_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
     satisfaction: Mapped[str | None] = mapped_column(String(24))  # with the service process (R-RATES)
     result_satisfaction: Mapped[str | None] = mapped_column(String(24))  # with the result
-    call_id: Mapped[str | None] = mapped_column(String(64))
-    draft_id: Mapped[str | None] = mapped_column(String(64))
+    # The call and the draft a ticket was registered from (ticket_drafts.ticket_id points back: the
+    # two foreign keys form a cycle, broken for CREATE TABLE by use_alter).
+    call_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("calls.id", ondelete="SET NULL", name="fk_tickets_call_id")
+    )
+    draft_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("ticket_drafts.id", ondelete="SET NULL", use_alter=True, name="fk_tickets_draft_id")
+    )
     created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -45,8 +45,10 @@ class TicketCreate(StrictInput):
     location: Text300 | None = None
     urgency: Urgency = Urgency.NORMAL
     caller: CallerIn = Field(default_factory=CallerIn)
-    call_id: Annotated[str, StringConstraints(max_length=64)] | None = None
-    draft_id: Annotated[str, StringConstraints(max_length=64)] | None = None
+    draft_id: uuid.UUID | None = Field(
+        default=None, description="the call's draft this ticket registers (linked both ways; its call too)"
+    )
+    call_id: uuid.UUID | None = Field(default=None, description="the call, when there is no draft to name")
     as_draft: bool = False
 
     @field_validator("category", mode="before")
@@ -129,8 +131,8 @@ class TicketOut(BaseModel):
     due_provisional: bool
     overdue: bool
     satisfaction: Satisfaction | None
-    call_id: str | None
-    draft_id: str | None
+    call_id: uuid.UUID | None
+    draft_id: uuid.UUID | None
     assignments: list[AssignmentOut]
     allowed_actions: list[Action]
     created_at: datetime

@@ -5,12 +5,15 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Select, exists, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from ticketing.accounts.actor import Actor
 from ticketing.accounts.models import User
+from ticketing.calls.drafts import DraftService, UnknownDraft
+from ticketing.calls.models import Call, TicketDraft
 from ticketing.clock import Clock, utcnow
 from ticketing.departments.models import Department
 from ticketing.departments.service import DepartmentService
@@ -80,7 +83,7 @@ class TicketService:
             supervised=False,
             redo_count=0,
             due_provisional=False,
-            call_id=data.call_id,
+            call_id=self._call_of(data),
             draft_id=data.draft_id,
             created_by=actor.user_id,
             created_at=now,
@@ -97,11 +100,33 @@ class TicketService:
                 from_status=None,
                 to_status=status.value,
                 reason=None,
-                payload={"channel": data.channel.value, "category": data.category.value},
+                payload=self._registration_payload(data),
             )
         )
         self._session.flush()
+        if data.draft_id is not None:
+            DraftService(self._session, now=self._now).register(data.draft_id, ticket.id)
         return ticket
+
+    def _call_of(self, data: TicketCreate) -> uuid.UUID | None:
+        """The ticket's call: the draft's when a draft is named (a different ``call_id`` is refused)."""
+        if data.draft_id is None:
+            if data.call_id is not None and self._session.get(Call, data.call_id) is None:
+                raise InvalidInput(f"call {data.call_id} does not exist", field="call_id")
+            return data.call_id
+        draft = self._session.get(TicketDraft, data.draft_id)
+        if draft is None:
+            raise UnknownDraft(f"draft {data.draft_id} does not exist", draft_id=str(data.draft_id))
+        if data.call_id is not None and data.call_id != draft.call_id:
+            raise InvalidInput("call_id is not the draft's call", field="call_id")
+        return draft.call_id
+
+    @staticmethod
+    def _registration_payload(data: TicketCreate) -> dict[str, Any]:
+        payload: dict[str, Any] = {"channel": data.channel.value, "category": data.category.value}
+        if data.draft_id is not None:
+            payload["draft_id"] = str(data.draft_id)
+        return payload
 
     # -- reading -----------------------------------------------------------------------------------
     def load(self, ref: str, actor: Actor, *, for_update: bool = False) -> Ticket:
