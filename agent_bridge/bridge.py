@@ -58,6 +58,7 @@ from ticketing.calls.models import Call
 from ticketing.calls.screen import CallScreenService
 from ticketing.calls.service import CallService
 from ticketing.calls.vocabulary import Skill
+from ticketing.errors import InvalidInput
 from ticketing.tickets.lifecycle import Role
 
 log = logging.getLogger(__name__)
@@ -66,6 +67,7 @@ T = TypeVar("T")
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 QUEUE_OF: dict[Skill, str] = {skill: queue_name(skill) for skill in Skill}
 TICK_S = 1.0
+TRANSFER_CONTEXT = "agents"  # where transfer targets are dialled (sip_configs/extensions.conf.tmpl)
 BOARD_PUSH_S = 1.0  # at most one wallboard push per second
 
 TranscriptSource = Callable[[uuid.UUID], Any]
@@ -182,6 +184,21 @@ class AgentBridge:
             raise TelephonyUnavailable(f"Asterisk did not take the change: {exc}") from exc
         return view
 
+    async def transfer(self, interface: str, target: str, context: str = TRANSFER_CONTEXT) -> str:
+        """Attended (warm) transfer of the call the agent at ``interface`` is talking in, to ``target``
+        in ``context``: the agent talks to the target first; hanging up hands the caller over, the
+        three-way key makes it a 三方通话. The call's ids travel along (inherited channel variables).
+        Returns the agent's channel; :class:`TelephonyUnavailable` when there is no call or Asterisk
+        refuses."""
+        channel = self.agent_channel(interface)
+        if channel is None:
+            raise InvalidInput("you are not on a call", field="target")
+        try:
+            await self.ami.send(actions.atxfer(channel, target, context))
+        except AmiError as exc:
+            raise TelephonyUnavailable(f"the transfer did not start: {exc}") from exc
+        return channel
+
     def agent_channel(self, interface: str) -> str | None:
         """The channel of the agent's leg of the call it is talking in (``None``: not on a call)."""
         return self._agent_channels.get(interface)
@@ -296,11 +313,13 @@ class AgentBridge:
             calls = CallService(session, now=self._now)
             ref = fact.ref
             if isinstance(fact, Joined):
-                calls.queue_joined(
+                joined = calls.queue_joined(
                     call_id=ref.call_id, uniqueid=ref.uniqueid, linkedid=ref.linkedid,
                     caller_number=ref.caller_number or None, queue=fact.queue, skill=ref.skill,
                     position=fact.position, at=fact.at,
                 )  # fmt: skip
+                if ref.call_id is None and ref.channel:
+                    labels.append((ref.channel, joined.id, joined.draft_id))
                 return
             call = calls.find_queued(call_id=ref.call_id, uniqueid=ref.uniqueid, linkedid=ref.linkedid)
             if call is None:
@@ -314,7 +333,9 @@ class AgentBridge:
                     )
                 case Missed():
                     calls.agent_missed(call.id)
-                case Answered(interface=interface, at=at, hold_s=hold_s):
+                case Answered(interface=interface, at=at, hold_s=hold_s, unlabelled_leg=leg):
+                    if leg:  # a fallback call: the agent's leg was created before the ids were set
+                        labels.append((leg, call.id, call.draft_id))
                     agent = agents.get(interface)
                     calls.agent_answered(
                         call.id,
@@ -328,7 +349,25 @@ class AgentBridge:
                 case Abandoned(at=at, hold_s=hold_s):
                     calls.abandoned(call.id, at=at, hold_seconds=hold_s)
 
-        self._later(self._db(work))
+        labels: list[tuple[str, uuid.UUID, uuid.UUID | None]] = []
+        self._later(self._label_after(self._db(work), labels))
+
+    async def _label_after(
+        self, job: Awaitable[None], labels: list[tuple[str, uuid.UUID, uuid.UUID | None]]
+    ) -> None:
+        """After recording a call the IVR never saw, put its ids on the caller's channel (inherited by
+        the agent's leg and transfers), as the IVR does for its calls."""
+        await job
+        for channel, call_id, draft_id in labels:
+            variables = {"__HOTLINE_CALL_ID": str(call_id)}
+            if draft_id is not None:
+                variables["__HOTLINE_DRAFT_ID"] = str(draft_id)
+            for name, value in variables.items():
+                try:
+                    await self.ami.send(actions.setvar(channel, name, value))
+                except AmiError as exc:
+                    log.info("call %s: ids not put on %s (%s)", call_id, channel, exc)
+                    return
 
     async def _wrap_up(self, view: AgentView, ref: CallRef) -> None:
         call = await self._db(lambda s: _resolved(s, ref))

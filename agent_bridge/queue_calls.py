@@ -37,6 +37,7 @@ class CallRef:
     linkedid: str
     caller_number: str
     skill: Skill | None
+    channel: str = ""  # the caller channel's name (PJSIP/citizens-00000002)
 
     @classmethod
     def of(cls, caller: CallerSnapshot) -> CallRef:
@@ -49,6 +50,7 @@ class CallRef:
             linkedid=caller.linkedid,
             caller_number=caller.number,
             skill=Skill(skill) if skill in {s.value for s in Skill} else None,
+            channel=caller.channel,
         )
 
     @property
@@ -92,6 +94,7 @@ class Answered:
     interface: str
     at: datetime
     hold_s: float
+    unlabelled_leg: str = ""  # the agent's leg when it lacks the call's ids (created before they were set)
 
 
 @dataclass(frozen=True)
@@ -127,8 +130,9 @@ def call_fact(event: AmiEvent, now: datetime) -> CallFact | None:
             return Rang(CallRef.of(caller), interface, at)
         case AgentRingNoAnswer(caller=caller, interface=interface):
             return Missed(CallRef.of(caller), interface)
-        case AgentConnect(caller=caller, interface=interface, hold_s=hold_s):
-            return Answered(CallRef.of(caller), interface, at, hold_s)
+        case AgentConnect(caller=caller, agent_leg=leg, interface=interface, hold_s=hold_s):
+            unlabelled = "" if leg.variable("HOTLINE_CALL_ID") else leg.channel
+            return Answered(CallRef.of(caller), interface, at, hold_s, unlabelled)
         case AgentComplete(caller=caller, interface=interface, talk_s=talk_s, reason=reason):
             return Completed(CallRef.of(caller), interface, at, talk_s, reason)
         case QueueCallerAbandon(caller=caller, hold_s=hold_s):

@@ -21,8 +21,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, WebSocket, WebSocketDisconnect
 
-from agent_bridge.ami import actions
-from agent_bridge.ami.errors import AmiError
 from agent_bridge.bridge import AgentBridge, presence_message
 from agent_bridge.errors import TelephonyUnavailable
 from agent_bridge.hub import Hub, Outbox
@@ -38,7 +36,6 @@ from ticketing.tickets.lifecycle import Role
 
 router = APIRouter(tags=["agent desktop"])
 _CENTRE = (Role.SUPERVISOR, Role.ADMIN)
-TRANSFER_CONTEXT = "agents"  # where a transfer target is dialled (sip_configs: agents and departments)
 
 
 def get_bridge(request: Request) -> AgentBridge:
@@ -119,14 +116,7 @@ async def transfer(
 ) -> dict[str, str]:
     """Warm transfer of my current call to ``target``: I talk to them first, then hang up to hand the
     caller over (or press the three-way key). The draft travels with the call."""
-    view = _me(ctx, actor)
-    channel = bridge.agent_channel(view.interface)
-    if channel is None:
-        raise InvalidInput("you are not on a call", field="target")
-    try:
-        await bridge.ami.send(actions.atxfer(channel, body.target, TRANSFER_CONTEXT))
-    except AmiError as exc:
-        raise TelephonyUnavailable(f"the transfer did not start: {exc}") from exc
+    channel = await bridge.transfer(_me(ctx, actor).interface, body.target)
     return {"status": "transferring", "target": body.target, "channel": channel}
 
 

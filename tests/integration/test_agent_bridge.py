@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from agent_bridge.ami import actions
 from agent_bridge.ami.connection import AmiConnection, AmiTarget
-from agent_bridge.ami.events import Member
+from agent_bridge.ami.events import AmiEvent, Member, OtherEvent
 from agent_bridge.bridge import QUEUE_OF, AgentBridge
 from agent_bridge.hub import Hub
 from ivr.ari.backoff import BackoffPolicy
@@ -341,3 +341,58 @@ def test_a_missed_then_abandoned_call_withdraws_the_pop_and_is_kept_as_abandoned
 def abandoned(sessions: sessionmaker[Session], number: str) -> bool:
     row = call_of(sessions, number)
     return row is not None and row[0].abandoned_at is not None
+
+
+def test_a_warm_transfer_hands_the_caller_and_the_draft_to_the_expert(
+    sandbox: Sandbox, sessions: sessionmaker[Session]
+) -> None:
+    agent_phone = Phone(sandbox)
+    agent_phone.register()
+    expert = AgentPhone("agent1002", sandbox.agent_password("1002"), port=free_port(),
+                        media_port=free_udp_range(4), server_port=sandbox.ports.sip)  # fmt: skip
+    assert expert.register().ok
+    expert_folder = Path(tempfile.mkdtemp(prefix="expert-"))
+    number = "13912345003"
+
+    async def body() -> list[AmiEvent]:
+        bridge = make_bridge(sandbox, sessions)
+        heard: list[AmiEvent] = []
+        bridge.ami.add_listener(heard.append)
+        task = await running(bridge)
+        try:
+            me = agent(sessions).user_id
+            await bridge.login(me)
+            talking = agent_phone.answering(Answer(ring_ms=500, talk_ms=6000))  # hangs up: hands over
+            listening = expert.answer(expert_folder, Answer(ring_ms=500, talk_ms=None), calls=1, timeout_s=60)
+            thread, results = citizen(sandbox, number, 14_000)
+            await until(lambda: bridge.agent_channel(PHONE), 20, "the agent to be talking")
+            await until(lambda: call_of(sessions, number), 5, "the call row")
+            await bridge.transfer(PHONE, "1002")
+            await asyncio.to_thread(thread.join, 40)
+            assert results
+            assert results[0].ok, results[0].stderr
+            assert (await asyncio.to_thread(finished, talking, agent_phone.folder, 20)).ok
+            assert (await asyncio.to_thread(finished, listening, expert_folder, 20)).ok
+            await until(
+                lambda: (row := call_of(sessions, number)) is not None and row[0].completed_at, 10, ""
+            )
+            await bridge.logout(me)
+            return heard
+        finally:
+            await stopped(bridge, task)
+
+    heard = run(body)
+    names = [getattr(e, "name", type(e).__name__) for e in heard]
+    assert "AttendedTransfer" in names
+    row = call_of(sessions, number)
+    assert row is not None
+    call, draft = row
+    assert draft is not None
+    assert call.hangup_by == "transfer"
+    # the expert's leg carries the call's draft (the bridge labelled the fallback call's channel)
+    legs = [
+        e.message.variables()
+        for e in heard
+        if isinstance(e, OtherEvent) and e.message.get("Channel").startswith("PJSIP/agent1002")
+    ]
+    assert any(v.get("HOTLINE_DRAFT_ID") == str(draft.id) for v in legs), legs[-3:]

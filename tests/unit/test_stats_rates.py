@@ -244,3 +244,20 @@ def test_hotline_figures() -> None:
     assert figures_.service_level_target == 0.8
     empty = hotline([], NOV)
     assert (empty.service_level.rate, empty.average_wait_seconds) == (None, None)
+
+
+def test_hotline_figures_from_the_queue_part_of_calls() -> None:
+    start = t(2, 10)
+    queued = start + timedelta(seconds=30)
+    rows = [
+        # app_queue's own hold time wins over the timestamps (the IVR's queued_at is a little earlier)
+        CallRow(start, queued, queued + timedelta(seconds=25), "queued", hold_seconds=18.0),
+        CallRow(start, queued, None, "queued", abandoned_at=queued + timedelta(seconds=40)),  # gave up
+        CallRow(start, queued, None, "queued"),  # the queue timed out: outcome unknown
+        CallRow(start, None, None, "caller_hung_up"),  # hung up in the menu
+    ]
+    figures_ = hotline(rows, NOV)
+    assert (figures_.offered, figures_.answered, figures_.answered_within_20s) == (3, 1, 1)
+    assert (figures_.abandoned_in_queue, figures_.abandon_rate.rate) == (1, 0.3333)
+    assert (figures_.abandoned, figures_.outcome_unknown) == (2, 1)
+    assert figures_.average_wait_seconds == 18.0

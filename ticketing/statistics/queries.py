@@ -76,10 +76,18 @@ def ticket_events(session: Session, period: Period, as_of: datetime) -> list[Eve
 
 def calls(session: Session, period: Period) -> list[CallRow]:
     """Calls started in ``period``."""
-    stmt = select(Call.started_at, Call.queued_at, Call.answered_at, Call.end_reason).where(
-        Call.started_at >= period.start, Call.started_at < period.end
-    )
-    return [CallRow(r.started_at, r.queued_at, r.answered_at, r.end_reason) for r in session.execute(stmt)]
+    stmt = select(
+        Call.started_at,
+        Call.queued_at,
+        Call.answered_at,
+        Call.end_reason,
+        Call.abandoned_at,
+        Call.hold_seconds,
+    ).where(Call.started_at >= period.start, Call.started_at < period.end)
+    return [
+        CallRow(r.started_at, r.queued_at, r.answered_at, r.end_reason, r.abandoned_at, r.hold_seconds)
+        for r in session.execute(stmt)
+    ]
 
 
 def manual_items(

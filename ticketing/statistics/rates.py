@@ -26,14 +26,16 @@ Definitions (a fact counts in period P when the instant named below falls in P):
 Hotline figures (R-RATES, from call rows whose ``started_at`` is in P):
 
 - **calls**: every call the IVR took. **offered**: calls handed to an agent queue (``queued_at`` set).
-- **answered**: calls with ``answered_at`` (an agent connected). Until the agent desktop records that
-  column nothing counts as answered: the figure is honest, not estimated.
-- **answered within 20 s**: ``answered_at − queued_at ≤ 20 s``; **service level** = that ÷ offered
-  (industry standard 80 %). **answer rate** = answered ÷ offered.
-- **abandoned**: unanswered calls whose caller hung up (``end_reason = caller_hung_up``; today that is
-  a hang-up in the IVR menu, since nothing records a hang-up while queued yet).
-- **outcome unknown**: offered calls with neither an answer nor an abandon record.
-- **average wait**: mean ``answered_at − queued_at`` over answered calls, in seconds (ASA).
+- **answered**: calls with ``answered_at`` (an agent connected, from app_queue's ``AgentConnect``).
+- **answered within 20 s**: the wait in the queue (``hold_seconds`` as app_queue counted it, else
+  ``answered_at − queued_at``) ≤ 20 s; **service level** = that ÷ offered (the seed's 转人工 < 20 s ≥ 80 %).
+  **answer rate** = answered ÷ offered.
+- **abandoned in the queue**: offered calls whose caller hung up while waiting (``abandoned_at``);
+  **abandon rate** = that ÷ offered (what the wallboard shows live).
+- **abandoned**: every unanswered call whose caller hung up — in the queue, or already in the IVR menu
+  (``end_reason = caller_hung_up``).
+- **outcome unknown**: offered calls with neither an answer nor an abandon (e.g. the queue timed out).
+- **average wait**: mean wait of the answered calls, in seconds (ASA).
 """
 
 from __future__ import annotations
@@ -204,6 +206,17 @@ class CallRow:
     queued_at: datetime | None
     answered_at: datetime | None
     end_reason: str | None
+    abandoned_at: datetime | None = None
+    hold_seconds: float | None = None
+
+    @property
+    def wait_seconds(self) -> float | None:
+        """Seconds in the queue before an agent answered (``None``: not answered)."""
+        if self.answered_at is None or self.queued_at is None:
+            return None
+        if self.hold_seconds is not None:
+            return self.hold_seconds
+        return (self.answered_at - self.queued_at).total_seconds()
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,6 +232,8 @@ class HotlineFigures:
     answer_rate: Ratio
     service_level: Ratio
     average_wait_seconds: float | None
+    abandoned_in_queue: int = 0
+    abandon_rate: Ratio = Ratio(0, 0)
     service_level_target: float = SERVICE_LEVEL_TARGET
 
 
@@ -227,14 +242,19 @@ def hotline(calls: Iterable[CallRow], period: Period) -> HotlineFigures:
     rows = [c for c in calls if period.contains(c.started_at)]
     offered = [c for c in rows if c.queued_at is not None]
     answered = [c for c in rows if c.answered_at is not None]
-    waits = [
-        (c.answered_at - c.queued_at).total_seconds()
-        for c in answered
-        if c.answered_at is not None and c.queued_at is not None
-    ]
+    waits = [w for w in (c.wait_seconds for c in answered) if w is not None]
     within = sum(w <= SERVICE_LEVEL_WINDOW.total_seconds() for w in waits)
-    abandoned = [c for c in rows if c.answered_at is None and c.end_reason in ABANDON_REASONS]
-    unknown = [c for c in offered if c.answered_at is None and c.end_reason not in ABANDON_REASONS]
+    in_queue = [c for c in offered if c.answered_at is None and c.abandoned_at is not None]
+    abandoned = [
+        c
+        for c in rows
+        if c.answered_at is None and (c.abandoned_at is not None or c.end_reason in ABANDON_REASONS)
+    ]
+    unknown = [
+        c
+        for c in offered
+        if c.answered_at is None and c.abandoned_at is None and c.end_reason not in ABANDON_REASONS
+    ]
     return HotlineFigures(
         calls=len(rows),
         offered=len(offered),
@@ -245,4 +265,6 @@ def hotline(calls: Iterable[CallRow], period: Period) -> HotlineFigures:
         answer_rate=Ratio(len([c for c in offered if c.answered_at is not None]), len(offered)),
         service_level=Ratio(within, len(offered)),
         average_wait_seconds=round(sum(waits) / len(waits), 1) if waits else None,
+        abandoned_in_queue=len(in_queue),
+        abandon_rate=Ratio(len(in_queue), len(offered)),
     )

@@ -75,6 +75,8 @@ class HotlineOut(BaseModel):
     service_level: RatioOut
     service_level_target: float
     average_wait_seconds: float | None
+    abandoned_in_queue: int
+    abandon_rate: RatioOut
 
     @classmethod
     def of(cls, figures: HotlineFigures) -> HotlineOut:
@@ -90,6 +92,8 @@ class HotlineOut(BaseModel):
             service_level=RatioOut.of(figures.service_level),
             service_level_target=figures.service_level_target,
             average_wait_seconds=figures.average_wait_seconds,
+            abandoned_in_queue=figures.abandoned_in_queue,
+            abandon_rate=RatioOut.of(figures.abandon_rate),
         )
 
 
