@@ -172,8 +172,8 @@ async def _pump(ws: WebSocket, hub: Hub, box: Outbox, first: list[dict[str, Any]
         for task in (sender, receiver):
             with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, RuntimeError):
                 await task
-        with contextlib.suppress(RuntimeError):
-            await ws.close()
+        with contextlib.suppress(RuntimeError, WebSocketDisconnect):
+            await ws.close()  # already closed by the page: nothing to say
 
 
 @router.websocket("/agents/me/events")

@@ -92,8 +92,8 @@ def run_demo(
         if with_call:
             from hotline.demo_call import run_demo_call
 
-            _step("8. A citizen calls 12345: Asterisk → IVR menu → describe the matter → queue, with a draft")
-            run_demo_call(make_sessionmaker(engine))
+            _step("8. A citizen calls 12345: Asterisk → IVR menu → describe the matter → queue → an agent")
+            run_demo_call(settings, make_sessionmaker(engine), DEMO_PASSWORD)
         if keep_serving:
             click.echo(f"\nserver keeps running on {base}; Ctrl-C to stop")
             while thread.is_alive():

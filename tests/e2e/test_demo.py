@@ -16,7 +16,7 @@ def _run_demo(cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("HOTLINE_")}
     env["NO_COLOR"] = "1"
     return subprocess.run(
-        [str(HOTLINE), "demo"], cwd=cwd, env=env, capture_output=True, text=True, timeout=120, check=False
+        [str(HOTLINE), "demo"], cwd=cwd, env=env, capture_output=True, text=True, timeout=300, check=False
     )
 
 
@@ -38,7 +38,7 @@ def test_demo_succeeds(first_run: subprocess.CompletedProcess[str], demo_dir: Pa
 
 
 def test_demo_walks_one_ticket_to_the_archive(first_run: subprocess.CompletedProcess[str]) -> None:
-    out = first_run.stdout
+    out = first_run.stdout.split("» 8.")[0]  # the walk-through, before the telephone call
     numbers = set(re.findall(r"\b\d{8}-\d{6}\b", out))
     assert len(numbers) == 1, numbers  # one ticket, the same number at every step
     number = numbers.pop()
@@ -75,3 +75,21 @@ def test_demo_runs_again(first_run: subprocess.CompletedProcess[str], demo_dir: 
     assert "illegal_transition" in second.stdout
     # A fresh database each time: the ticket numbering starts over.
     assert re.findall(r"\b\d{8}-\d{6}\b", second.stdout)[0].endswith("-000001")
+
+
+def test_demo_call_is_answered_pops_and_becomes_a_dispatched_and_closed_ticket(
+    first_run: subprocess.CompletedProcess[str],
+) -> None:
+    call_part = first_run.stdout.split("» 8.")[1]
+    assert "agent01 logs in at phone 1001: ready" in call_part
+    assert "SIPp citizen finished with exit code 0" in call_part
+    assert re.search(r"answered by PJSIP/agent1001 after [\d.]+ s in the queue", call_part)
+    draft = re.search(r"draft\s+([0-9a-f-]{36})\s+category complaint", call_part)
+    assert draft, call_part
+    pop = call_part.split("pop.offered")[1]
+    assert f"draft {draft.group(1)}" in pop  # the pop carried the call's draft
+    assert re.search(r"pop.connected\s+\d+ ms after Asterisk's AgentConnect", call_part)
+    ticket = re.search(r"(\d{8}-\d{6})\s+registered\s+from draft " + draft.group(1), call_part)
+    assert ticket, call_part
+    for status in ("dispatched", "in_progress", "replied", "completed"):
+        assert re.search(rf"^\s+{ticket.group(1)}\s+{status}\b", call_part, re.MULTILINE), status
