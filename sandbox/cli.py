@@ -1,4 +1,4 @@
-"""The ``sandbox`` click group: ``up``, ``down``, ``status``, ``cli "<command>"``, ``render``."""
+"""The ``sandbox`` click group: ``up``, ``down``, ``status``, ``phone``, ``cli "<command>"``, ``render``."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from sandbox.render import (
     SECRETS_FILE,
     Ports,
     RenderError,
+    agent_extensions,
     load_or_create_secrets,
     render_all,
     templates_dir,
@@ -110,6 +111,25 @@ def status(**options: Any) -> None:
     click.echo(state.line())
     if not state.running:
         raise SystemExit(3)
+
+
+@sandbox_group.command()
+@click.argument("extension", default="1001")
+@_instance_options
+@_friendly_errors
+def phone(extension: str, **options: Any) -> None:
+    """The SIP account of agent phone EXTENSION (1001…) for any softphone: server, user, password."""
+    sandbox = _sandbox(options)
+    if extension not in agent_extensions(sandbox.config.agents):
+        raise SandboxError(
+            f"no agent phone {extension} (this instance has {sandbox.config.agents} from 1001)"
+        )
+    click.echo(
+        f"SIP server   {sandbox.config.bind}:{sandbox.ports.sip} (UDP)\n"
+        f"user name    agent{extension}   (also the authentication user)\n"
+        f"password     {sandbox.agent_password(extension)}\n"
+        f"extension    {extension}: dial 12345 to call the hotline like a citizen, *43 for an echo test"
+    )
 
 
 @sandbox_group.command(name="cli")
