@@ -75,8 +75,8 @@ class HotlineOut(BaseModel):
     service_level: RatioOut
     service_level_target: float
     average_wait_seconds: float | None
-    abandoned_in_queue: int
-    abandon_rate: RatioOut
+    abandoned_in_queue: int = 0
+    abandon_rate: RatioOut = Field(default_factory=lambda: RatioOut(numerator=0, denominator=0, rate=None))
 
     @classmethod
     def of(cls, figures: HotlineFigures) -> HotlineOut:
