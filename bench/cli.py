@@ -353,7 +353,37 @@ def kb_command(
         raise click.ClickException(str(exc)) from exc
 
 
-ALL_ORDER = ("tickets", "kb", "stats", "asr", "ivr")
+def _agent_steps(_ctx: click.Context, _param: click.Parameter, value: str) -> tuple[int, ...]:
+    try:
+        steps = tuple(int(v) for v in value.split(",") if v.strip())
+    except ValueError:
+        steps = ()
+    if not steps or any(s < 1 or s > 99 for s in steps):
+        raise click.BadParameter(f"comma-separated agent counts between 1 and 99, got {value!r}")
+    return steps
+
+
+@bench_group.command("pop")
+@click.option("--agents", default="1,10,50", show_default=True, callback=_agent_steps,
+              help="Comma-separated numbers of agents answering at once.")  # fmt: skip
+@click.option(
+    "--rounds", type=click.IntRange(1, 20), default=3, show_default=True, help="Waves of calls per step."
+)
+@click.option("--ring-ms", type=click.IntRange(100, 10_000), default=600, show_default=True,
+              help="How long the phones ring before they answer.")  # fmt: skip
+def pop_command(agents: tuple[int, ...], rounds: int, ring_ms: int) -> None:
+    """Screen-pop latency from Asterisk's AgentConnect to the agent's WebSocket, 1/10/50 agents at once."""
+    from bench.pop_bench import PopBenchConfig, run_benchmark
+
+    try:
+        run_benchmark(
+            PopBenchConfig(agents=agents, rounds=rounds, ring_ms=ring_ms), echo=lambda line: click.echo(line)
+        )
+    except RuntimeError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+ALL_ORDER = ("tickets", "kb", "stats", "asr", "ivr", "pop")
 
 
 @bench_group.command("all")

@@ -29,12 +29,15 @@ class AgentPhone:
     server_port: int = 5060
     host: str = "127.0.0.1"
 
-    def register(self, *, expires_s: int = 3600, timeout_s: int = 15) -> CallResult:
+    def register(self, *, expires_s: int = 3600, timeout_s: int = 15, settle_ms: int = 1500) -> CallResult:
         """Register (or, with ``expires_s=0``, unregister) and wait for the answer."""
         with tempfile.TemporaryDirectory(prefix="hotline-phone-") as tmp:
             folder = Path(tmp)
             scenario = folder / "register.xml"
-            scenario.write_text(register_xml(self.user, self.password, expires_s=expires_s), encoding="utf-8")
+            scenario.write_text(
+                register_xml(self.user, self.password, expires_s=expires_s, settle_ms=settle_ms),
+                encoding="utf-8",
+            )
             command = [
                 _sipp(), f"{self.host}:{self.server_port}", "-sf", str(scenario), "-m", "1",
                 "-i", "127.0.0.1", "-p", str(self.port), "-timeout", f"{timeout_s}s", "-timeout_error",

@@ -208,10 +208,10 @@ _FAIL_AFTER_HUNG_UP_ON = '  <recv request="NEVER" timeout="1"/>\n'
 # -- an agent's phone: register, then answer -----------------------------------------------------------
 
 
-def register_xml(user: str, password: str, *, expires_s: int = 3600) -> str:
+def register_xml(user: str, password: str, *, expires_s: int = 3600, settle_ms: int = 1500) -> str:
     """SIPp XML of one ``REGISTER`` of ``user`` (digest authentication on the 401), contact = our port.
 
-    ``expires_s=0`` unregisters.
+    ``expires_s=0`` unregisters; ``settle_ms``: how long to stay after the 200 (to answer a qualify).
     """
 
     def register(cseq: int, auth: str) -> str:
@@ -237,8 +237,9 @@ def register_xml(user: str, password: str, *, expires_s: int = 3600) -> str:
         + '  <recv response="401" auth="true"/>\n'
         + register(2, auth)
         + '  <recv response="200"/>\n'
-        # stay a moment: Asterisk qualifies the new contact at once (SIPp's -aa answers the OPTIONS)
-        + '  <pause milliseconds="1500"/>\n</scenario>\n'
+        # stay a moment: Asterisk may qualify the new contact at once (SIPp's -aa answers the OPTIONS)
+        + (f'  <pause milliseconds="{settle_ms}"/>\n' if settle_ms > 0 else "")
+        + "</scenario>\n"
     )
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-BENCHMARKS = ("tickets", "ivr", "asr", "stats", "kb")
+BENCHMARKS = ("tickets", "ivr", "asr", "stats", "kb", "pop")
 
 
 @pytest.fixture(scope="module")
