@@ -46,14 +46,22 @@ def ami_target(settings: Settings) -> AmiTarget | None:
 class HotlineProcess:
     """Everything one ``hotline serve`` runs."""
 
-    def __init__(self, settings: Settings, *, host: str, port: int, engine: Engine | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        host: str,
+        port: int,
+        engine: Engine | None = None,
+        log_level: str = "info",
+    ) -> None:
         self.settings = settings
         self._owns_engine = engine is None
         self.engine = engine or build_engine(settings)
         self.sessions = make_sessionmaker(self.engine)
         self.hub = Hub()
         self.app = build_app(settings, self.engine, hub=self.hub)
-        self.server = uvicorn.Server(uvicorn.Config(self.app, host=host, port=port, log_level="warning"))
+        self.server = uvicorn.Server(uvicorn.Config(self.app, host=host, port=port, log_level=log_level))
         self.speech: SpeechServices | None = None
         self.ivr: IvrApp | None = None
         self.bridge: AgentBridge | None = None
@@ -193,7 +201,9 @@ class ProcessThread:
             self._loop.close()
 
     async def _run(self) -> None:
-        self.process = HotlineProcess(self._settings, host="127.0.0.1", port=self._port, engine=self._engine)
+        self.process = HotlineProcess(
+            self._settings, host="127.0.0.1", port=self._port, engine=self._engine, log_level="warning"
+        )
 
         async def announce() -> None:
             await self.process.ready.wait() if self.process else None

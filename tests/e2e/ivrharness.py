@@ -280,28 +280,32 @@ class Harness:
     def wait_in_queue(
         self,
         placed: Placed,
-        queue: str,
+        queue: str | Sequence[str],
         seconds: float,
         variables: Sequence[str] = ("HOTLINE_CALL_ID", "HOTLINE_DRAFT_ID", "HOTLINE_SKILL"),
     ) -> Sighting:
-        """Poll until ``placed``'s channel waits in ``queue`` (ARI says it runs Queue() and
-        ``queue show`` lists it); read its channel variables there and then."""
+        """Poll until ``placed``'s channel waits in ``queue`` (or in one of several queues) — ARI says it runs
+        Queue() and ``queue show`` lists it; read its channel variables there and then."""
+        queues = [queue] if isinstance(queue, str) else list(queue)
         deadline = time.monotonic() + seconds
         seen: list[str] = []
         while time.monotonic() < deadline:
             if not placed.running():
-                pytest.fail(f"call from {placed.caller} ended before reaching {queue} (saw {seen[-5:]})")
+                pytest.fail(f"call from {placed.caller} ended before reaching {queues} (saw {seen[-5:]})")
             for channel in self.channels_of(placed.caller):
                 plan = channel.get("dialplan", {})
                 seen.append(f"{channel['name']} {plan.get('context')}/{plan.get('app_name')}")
                 if plan.get("app_name") != "Queue":
                     continue
-                shown = self.sandbox.cli(f"queue show {queue}")
-                if channel["name"] in shown:
-                    values = {name: self.variable(channel["id"], name) for name in variables}
-                    return Sighting(channel["id"], channel["name"], queue, shown, values)
+                for name in queues:
+                    shown = self.sandbox.cli(f"queue show {name}")
+                    if channel["name"] in shown:
+                        values = {var: self.variable(channel["id"], var) for var in variables}
+                        return Sighting(channel["id"], channel["name"], name, shown, values)
             time.sleep(POLL_S)
-        pytest.fail(f"call from {placed.caller} not seen in {queue} within {seconds:.0f} s (saw {seen[-5:]})")
+        pytest.fail(
+            f"call from {placed.caller} not seen in {queues} within {seconds:.0f} s (saw {seen[-5:]})"
+        )
 
     def wait_gone(self, caller: str, seconds: float = 15) -> None:
         """Bounded wait until Asterisk has no channel of ``caller`` left."""

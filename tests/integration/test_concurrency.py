@@ -210,7 +210,7 @@ def test_ticket_numbers_stay_unique_and_gapless_under_concurrency(api: Api) -> N
             numbers = []
             with httpx.Client(base_url=base, headers=headers, timeout=TIMEOUT) as client:
                 for _ in range(per_thread):
-                    response = client.post("/tickets", json={**body, "call_id": f"t{i}"})
+                    response = client.post("/tickets", json={**body, "title": f"并发登记 {i}"})
                     assert response.status_code == 201, response.text
                     numbers.append(response.json()["number"])
             return numbers
