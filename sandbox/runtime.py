@@ -335,7 +335,9 @@ class Sandbox:
     def up(self, timeout: float = BOOT_TIMEOUT_S) -> str:
         """Provision (cached), render, mount and start Asterisk; wait until fully booted. Idempotent."""
         if self.is_running():
-            return f"already running: {self.status().line()}"
+            if self._started_with() == repr(self.ports):
+                return f"already running: {self.status().line()}"
+            self.down()  # running with other ports or settings (e.g. a test run that was interrupted)
         self.provision()
         self.prepare()
         self._check_ports_free()
@@ -350,12 +352,20 @@ class Sandbox:
                 start_new_session=True,
             )
         self.pid_file.write_text(f"{self._proc.pid}\n", encoding="utf-8")
+        self.pid_file.with_suffix(".config").write_text(repr(self.ports), encoding="utf-8")
         self._wait_booted(self._proc.pid, timeout)
         missing = self.missing_modules()
         if missing:
             self.down()
             raise SandboxError(f"modules failed to load: {', '.join(missing)}\n{self._log_tail()}")
         return self.status().line()
+
+    def _started_with(self) -> str | None:
+        """The configuration the running instance was started with (``None``: unknown)."""
+        try:
+            return self.pid_file.with_suffix(".config").read_text(encoding="utf-8")
+        except OSError:
+            return None
 
     def _wait_booted(self, pid: int, timeout: float) -> None:
         deadline = time.monotonic() + timeout

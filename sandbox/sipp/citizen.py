@@ -12,7 +12,8 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sandbox.sipp.scenario import AwaitHangup, CallScenario, Press, Speak, Step, Wait
+from sandbox.sipp.dtmf import write_press_captures
+from sandbox.sipp.scenario import AwaitHangup, CallScenario, Press, Speak, Step, Wait, press_digits
 
 __all__ = ["AwaitHangup", "CallResult", "CitizenCall", "Press", "Speak", "Step", "Wait", "result_of"]
 
@@ -56,7 +57,8 @@ class CitizenCall:
         if sipp is None:
             raise RuntimeError("sipp is not installed (Debian package sip-tester)")
         scenario = folder / "call.xml"
-        scenario.write_text(self.scenario(), encoding="utf-8")
+        write_press_captures(press_digits(self.steps), folder)
+        scenario.write_text(CallScenario(tuple(self.steps), presses_dir=folder).xml(), encoding="utf-8")
         callers = folder / "callers.csv"
         callers.write_text(f"SEQUENTIAL\n{self.caller};\n", encoding="ascii")
         command = [

@@ -19,7 +19,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from sandbox.sipp.scenario import CallScenario, PlayPcap, Press, Wait, dtmf_pcap
+from sandbox.sipp.dtmf import dtmf_pcap
+from sandbox.sipp.scenario import CallScenario, PlayPcap, Press, Wait
 
 ANSWER_TIMEOUT_MS = 30_000
 

@@ -14,12 +14,12 @@ plays any RTP capture (e.g. a burst of silence: a phone sends audio once answere
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-DTMF_PCAP_DIR = Path("/usr/share/sip-tester")
-_PCAP_NAMES = {"*": "star", "#": "pound"}
+from sandbox.sipp.dtmf import dtmf_pcap, press_capture
 
 
 @dataclass(frozen=True)
@@ -62,11 +62,15 @@ class AwaitHangup:
 Step = Wait | Press | Speak | PlayPcap | AwaitHangup
 
 
-def dtmf_pcap(digit: str) -> Path:
-    """SIPp's RFC 2833 capture of ``digit``."""
-    if not (len(digit) == 1 and (digit.isdigit() or digit in _PCAP_NAMES)):
-        raise ValueError(f"not a DTMF digit: {digit!r}")
-    return DTMF_PCAP_DIR / f"dtmf_2833_{_PCAP_NAMES.get(digit, digit)}.pcap"
+def _press(digit: str, press: int, presses_dir: Path | None) -> Path:
+    """The capture of a call's press number ``press``: renumbered in ``presses_dir`` when given
+    (:func:`~sandbox.sipp.dtmf.write_press_captures`), else SIPp's own."""
+    return press_capture(presses_dir, press, digit) if presses_dir is not None else dtmf_pcap(digit)
+
+
+def press_digits(steps: Sequence[object]) -> list[str]:
+    """The keys a call presses, in order (for :func:`~sandbox.sipp.dtmf.write_press_captures`)."""
+    return [step.digit for step in steps if isinstance(step, Press)]
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,7 @@ class CallScenario:
     name: str = "citizen calls 12345"
     answer_timeout_ms: int | None = None  # no 200 within this long: a failed call (None: SIPp's -timeout)
     early_hangup_fails: bool = False  # a BYE from the hotline before ours makes the call a failure
+    presses_dir: Path | None = None  # where the renumbered key captures are (None: SIPp's own captures)
 
     def __post_init__(self) -> None:
         for step in self.steps[:-1]:
@@ -90,10 +95,13 @@ class CallScenario:
         """The SIPp XML of this call."""
         body: list[str] = []
         awaits_hangup = False
+        presses = 0
         for index, step in enumerate(self.steps):
             match step:
                 case Press(digit=digit, after_ms=after_ms):
-                    body += [_exec(f'play_pcap_audio="{dtmf_pcap(digit)}"'), _wait(after_ms, index)]
+                    capture = _press(digit, presses, self.presses_dir)
+                    presses += 1
+                    body += [_exec(f'play_pcap_audio="{escape(str(capture))}"'), _wait(after_ms, index)]
                 case Speak(wav=wav, ms=ms):
                     body += [_exec(f'rtp_stream="{escape(str(wav))},1,8"'), _wait(ms, index)]
                 case PlayPcap(pcap=pcap):
@@ -245,16 +253,23 @@ def register_xml(user: str, password: str, *, expires_s: int = 3600, settle_ms: 
 
 @dataclass(frozen=True)
 class Answer:
-    """How an agent's phone takes a call: ring ``ring_ms``, answer, talk ``talk_ms``, then hang up (or,
-    with ``talk_ms=None``, wait for the other side to). ``ring_ms=None`` never answers: it rings until
-    the call is cancelled (a ring-no-answer)."""
+    """How a phone takes a call: ring ``ring_ms``, answer, do ``steps`` (keys and pauses: a citizen
+    answering the 回访 survey), talk ``talk_ms``, then hang up (or, with ``talk_ms=None``, wait for the
+    other side to). ``ring_ms=None`` never answers: it rings until the call is cancelled."""
 
     ring_ms: int | None = 500
     talk_ms: int | None = 3000
+    steps: tuple[Wait | Press, ...] = ()
+
+    def __post_init__(self) -> None:
+        for step in self.steps:
+            if isinstance(step, Press):
+                dtmf_pcap(step.digit)
 
 
-def answer_xml(answer: Answer) -> str:
-    """SIPp UAS XML of one incoming call handled as ``answer`` says."""
+def answer_xml(answer: Answer, presses_dir: Path | None = None) -> str:
+    """SIPp UAS XML of one incoming call handled as ``answer`` says (``presses_dir``: see
+    :attr:`CallScenario.presses_dir`)."""
     # Our own BYE needs the caller's From, our To and their Contact: capture them (SIPp refuses a
     # scenario that captures variables it never uses, so only then).
     hangs_up = answer.ring_ms is not None and answer.talk_ms is not None
@@ -298,8 +313,19 @@ def answer_xml(answer: Answer) -> str:
     ]]></send>
   <recv request="ACK" rtd="true" crlf="true"/>
 """
+    presses = 0
+    for index, step in enumerate(answer.steps):
+        if isinstance(step, Press):
+            capture = _press(step.digit, presses, presses_dir)
+            presses += 1
+            ok += _exec(f'play_pcap_audio="{escape(str(capture))}"') + "\n"
+        ms = step.after_ms if isinstance(step, Press) else step.ms
+        ok += (
+            f'  <recv request="BYE" timeout="{max(ms, 1)}" ontimeout="a{index}" next="their_bye"/>\n'
+            f'  <label id="a{index}"/>\n'
+        )
     if answer.talk_ms is None:
-        ending = '  <recv request="BYE"/>\n' + _OK_TO_BYE
+        ending = '  <recv request="BYE"/>\n  <label id="their_bye"/>\n' + _OK_TO_BYE
     else:
         ending = (
             f'  <recv request="BYE" timeout="{max(answer.talk_ms, 1)}" ontimeout="bye" next="their_bye"/>\n'

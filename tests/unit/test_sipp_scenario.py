@@ -3,12 +3,24 @@ each way a call can end is the one asked for."""
 
 from __future__ import annotations
 
+import struct
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 
-from sandbox.sipp.scenario import AwaitHangup, CallScenario, PlayPcap, Press, Speak, Wait, dtmf_pcap
+from sandbox.sipp.dtmf import dtmf_pcap, renumber, write_press_captures
+from sandbox.sipp.scenario import (
+    Answer,
+    AwaitHangup,
+    CallScenario,
+    PlayPcap,
+    Press,
+    Speak,
+    Wait,
+    answer_xml,
+    press_digits,
+)
 
 
 def parsed(scenario: CallScenario) -> ET.Element:
@@ -60,3 +72,57 @@ def test_await_hangup_only_as_the_last_step_and_only_real_digits() -> None:
         CallScenario((AwaitHangup(1000), Wait(10)))
     with pytest.raises(ValueError, match="DTMF"):
         CallScenario((Press("x"),))
+
+
+def rtp_headers(capture: bytes) -> list[tuple[int, int, int, int]]:
+    """(sequence number, timestamp, SSRC, UDP checksum) of every packet of a pcap of RTP/UDP/IPv4."""
+    found, offset = [], 24
+    while offset < len(capture):
+        length = struct.unpack_from("<I", capture, offset + 8)[0]
+        frame = offset + 16
+        udp = frame + 14 + (capture[frame + 14] & 0x0F) * 4
+        checksum = struct.unpack_from("!H", capture, udp + 6)[0]
+        seq, timestamp, ssrc = struct.unpack_from("!HII", capture, udp + 8 + 2)
+        found.append((seq, timestamp, ssrc, checksum))
+        offset = frame + length
+    return found
+
+
+def test_presses_of_one_call_are_renumbered_so_a_repeated_key_is_no_duplicate(tmp_path: Path) -> None:
+    paths = write_press_captures(["1", "1", "2", "#"], tmp_path)
+    headers = [rtp_headers(p.read_bytes()) for p in paths]
+    stock = rtp_headers(dtmf_pcap("1").read_bytes())
+    assert len(headers[0]) == len(stock) == 10
+    assert headers[0] != headers[1]  # SIPp's own capture twice would be the same packets
+    flat = [h for press in headers for h in press]
+    assert [h[0] for h in flat] == sorted({h[0] for h in flat})  # sequence numbers only go up
+    timestamps = [press[0][1] for press in headers]
+    assert timestamps == sorted(set(timestamps))  # one event timestamp per press, increasing
+    assert all(len({h[1] for h in press}) == 1 for press in headers)  # an event keeps its timestamp
+    assert {h[2] for h in flat} == {stock[0][2]}
+    assert {h[3] for h in flat} == {0}
+    # the payload (which key, its volume and duration) is SIPp's, untouched
+    original, copy = dtmf_pcap("2").read_bytes(), paths[2].read_bytes()
+    assert len(original) == len(copy)
+    assert original[-4:] == copy[-4:]
+
+
+def test_a_scenario_with_a_presses_dir_plays_each_press_from_its_own_capture(tmp_path: Path) -> None:
+    steps = (Wait(100), Press("1"), Press("1"), Speak(Path("/tmp/a.wav"), 10), Press("#"))
+    root = parsed(CallScenario(steps, presses_dir=tmp_path))
+    played = [e.get("play_pcap_audio") for e in root.iter("exec") if e.get("play_pcap_audio")]
+    assert played == [str(tmp_path / "press-00-1.pcap"), str(tmp_path / "press-01-1.pcap"),
+                      str(tmp_path / "press-02-pound.pcap")]  # fmt: skip
+    assert press_digits(steps) == ["1", "1", "#"]
+    answered = ET.fromstring(
+        answer_xml(Answer(steps=(Press("2"), Press("2"))), tmp_path).encode("iso-8859-1")
+    )
+    assert [e.get("play_pcap_audio") for e in answered.iter("exec")] == [
+        str(tmp_path / "press-00-2.pcap"),
+        str(tmp_path / "press-01-2.pcap"),
+    ]
+
+
+def test_renumbering_refuses_what_is_no_pcap() -> None:
+    with pytest.raises(ValueError, match="not a little-endian pcap"):
+        renumber(b"\x00" * 40, 0)
