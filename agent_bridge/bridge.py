@@ -46,6 +46,7 @@ from agent_bridge.queue_calls import (
     Joined,
     Missed,
     Rang,
+    Unserved,
     call_fact,
 )
 from agent_bridge.screen_pop import FetchContent, FollowTranscript, ForgetCall, PopCommand, Push, ScreenPops
@@ -348,6 +349,8 @@ class AgentBridge:
                     calls.completed(call.id, at=at, talk_seconds=talk_s, hangup_by=hangup_by)
                 case Abandoned(at=at, hold_s=hold_s):
                     calls.abandoned(call.id, at=at, hold_seconds=hold_s)
+                case Unserved(at=at, status=status):
+                    calls.unserved(call.id, at=at, status=status)
 
         labels: list[tuple[str, uuid.UUID, uuid.UUID | None]] = []
         self._later(self._label_after(self._db(work), labels))

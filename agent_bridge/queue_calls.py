@@ -23,6 +23,7 @@ from agent_bridge.ami.events import (
     CallerSnapshot,
     QueueCallerAbandon,
     QueueCallerJoin,
+    UserEvent,
 )
 from ticketing.calls.vocabulary import Skill
 
@@ -117,7 +118,17 @@ class Abandoned:
     hold_s: float
 
 
-CallFact = Joined | Rang | Missed | Answered | Completed | Abandoned
+@dataclass(frozen=True)
+class Unserved:
+    """The caller left the queue without an agent (the dialplan's ``HotlineUnserved``: ``status`` is
+    ``QUEUESTATUS``, e.g. TIMEOUT)."""
+
+    ref: CallRef
+    at: datetime
+    status: str
+
+
+CallFact = Joined | Rang | Missed | Answered | Completed | Abandoned | Unserved
 
 
 def call_fact(event: AmiEvent, now: datetime) -> CallFact | None:
@@ -137,6 +148,8 @@ def call_fact(event: AmiEvent, now: datetime) -> CallFact | None:
             return Completed(CallRef.of(caller), interface, at, talk_s, reason)
         case QueueCallerAbandon(caller=caller, hold_s=hold_s):
             return Abandoned(CallRef.of(caller), at, hold_s)
+        case UserEvent(name="HotlineUnserved", headers=headers):
+            return Unserved(CallRef.of(CallerSnapshot.of(headers)), at, headers.get("Status"))
     return None
 
 

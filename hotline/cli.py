@@ -18,6 +18,7 @@ from hotline.cli_data import (
     users_group,
 )
 from hotline.cli_ivr import ivr_group
+from hotline.cli_outbound import outbound_group, surveys_group
 from hotline.cli_prompts import prompts_group
 from hotline.cli_report import report_group
 from hotline.cli_settings import settings_group
@@ -87,6 +88,8 @@ cli.add_command(report_group)
 cli.add_command(supervision_group)
 cli.add_command(settings_group)
 cli.add_command(agents_group)
+cli.add_command(outbound_group)
+cli.add_command(surveys_group)
 
 
 def _settings(obj: dict[str, object]) -> Settings:

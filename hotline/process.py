@@ -22,17 +22,30 @@ from sqlalchemy import Engine
 
 from agent_bridge.ami.connection import AmiConnection, AmiTarget
 from agent_bridge.bridge import AgentBridge
+from agent_bridge.dialer.dialer import OutboundDialer
 from agent_bridge.hub import Hub
 from hotline.ivr_runtime import AriTarget, SpeechServices, ivr_config, speech_setup
+from hotline.outbound_runtime import (
+    dialer_config,
+    outbound_policy,
+    survey_app_config,
+    twilio_config,
+    twilio_survey_calls,
+)
 from hotline.settings import Settings
 from hotline.wiring import build_app, build_engine
 from ivr.app import IvrApp
 from ivr.ari.client import AriClient
 from ivr.call_log import TicketingCallLog
+from ivr.survey_app import SurveyApp
+from ivr.survey_log import TicketingSurveyLog
 from ticketing.db.engine import make_sessionmaker
+from ticketing.surveys.twilio.config import TwilioConfig, make_client
+from ticketing.surveys.twilio.sms import SmsReceipts, send_due
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+SMS_ROUND_S = 10.0  # how often new registrations are looked for and their receipts sent
 
 
 def ami_target(settings: Settings) -> AmiTarget | None:
@@ -65,6 +78,8 @@ class HotlineProcess:
         self.speech: SpeechServices | None = None
         self.ivr: IvrApp | None = None
         self.bridge: AgentBridge | None = None
+        self.surveys: SurveyApp | None = None
+        self.dialer: OutboundDialer | None = None
         self.ready = asyncio.Event()
 
     async def run(self) -> None:
@@ -105,12 +120,22 @@ class HotlineProcess:
                     self.app.state.bridge = self.bridge
                     tasks.append(asyncio.create_task(self.bridge.run(), name="agent-bridge"))
                     log.info("agent bridge on AMI %s:%d", ami.host, ami.port)
+                if settings.outbound:
+                    await self._start_outbound(stack, tasks, target)
+                if settings.sms_receipts:
+                    tasks.append(asyncio.create_task(self._send_receipts(), name="sms-receipts"))
                 tasks.append(asyncio.create_task(self._signal_ready(), name="ready"))
                 await self.server.serve()
         finally:
             if self.ivr is not None:
                 with contextlib.suppress(Exception):
                     await self.ivr.stop()
+            if self.surveys is not None:
+                with contextlib.suppress(Exception):
+                    await self.surveys.stop()
+            if self.dialer is not None:
+                with contextlib.suppress(Exception):
+                    await self.dialer.stop()
             if self.bridge is not None:
                 with contextlib.suppress(Exception):
                     await self.bridge.stop()
@@ -123,6 +148,57 @@ class HotlineProcess:
                 setup.close()
             if self._owns_engine:
                 self.engine.dispose()
+
+    async def _start_outbound(
+        self, stack: contextlib.AsyncExitStack, tasks: list[asyncio.Task[Any]], target: AriTarget | None
+    ) -> None:
+        """The survey Stasis app (on ARI) and the dialer (on the bridge's AMI connection)."""
+        policy = outbound_policy(self.settings)
+        if target is not None:
+            ari = await stack.enter_async_context(
+                AriClient(target.url, target.username, target.password, self.settings.survey_app)
+            )
+            log_ = TicketingSurveyLog(self.sessions, policy)
+            self.surveys = SurveyApp(
+                ari, log_, survey_app_config(self.settings), on_finished=self._survey_finished
+            )
+            tasks.append(asyncio.create_task(self.surveys.run(), name="survey-app"))
+            log.info("survey app %s on %s", self.settings.survey_app, target.url)
+        if self.bridge is None:
+            log.warning("outbound calls need the AMI (HOTLINE_AMI_HOST): the dialer does not run")
+            return
+        self.dialer = OutboundDialer(
+            self.bridge.ami, self.sessions, policy, dialer_config(self.settings), own_connection=False,
+            survey_calls=twilio_survey_calls(self.settings), on_change=self.hub.to_boards,
+        )  # fmt: skip
+        self.app.state.dialer = self.dialer
+        tasks.append(asyncio.create_task(self.dialer.run(), name="dialer"))
+        log.info("outbound dialer: %s per second, %d at once, windows %s", self.settings.outbound_pace,
+                 self.settings.outbound_max_concurrent, self.settings.outbound_windows)  # fmt: skip
+
+    def _survey_finished(self, attempt_id: uuid.UUID, _result: object) -> None:
+        if self.dialer is not None:
+            self.dialer.survey_finished(attempt_id)
+
+    async def _send_receipts(self) -> None:
+        """Text each newly registered ticket's number to its caller (Twilio), every few seconds."""
+        config = twilio_config(self.settings)
+        if config is None:
+            log.warning("SMS receipts need a Twilio account (HOTLINE_TWILIO_*): none are sent")
+            return
+        client = make_client(config)
+        log.info("SMS receipts through Twilio from %s", config.from_number)
+        while True:
+            try:
+                await asyncio.to_thread(self._receipts_round, client, config)
+            except Exception:
+                log.exception("SMS receipts: a round failed; again shortly")
+            await asyncio.sleep(SMS_ROUND_S)
+
+    def _receipts_round(self, client: Any, config: TwilioConfig) -> None:
+        with self.sessions.begin() as session:
+            SmsReceipts(session).schedule()
+        send_due(self.sessions, client, config)
 
     def stop(self) -> None:
         """Ask the server to stop (``run`` then tears everything down)."""
@@ -141,6 +217,10 @@ class HotlineProcess:
             await self.speech.connected()
         if self.bridge is not None:
             await self.bridge.synced.wait()
+        if self.surveys is not None:
+            await self.surveys.connected.wait()
+        if self.dialer is not None:
+            await self.dialer.settled.wait()
         self.ready.set()
 
 

@@ -99,6 +99,49 @@ class Settings(BaseSettings):
         default=20.0, gt=0, le=600, description="Answered within this long counts for the service level."
     )
 
+    # -- outbound calls: 回访 surveys and callbacks ------------------------------------------------
+    outbound: bool = Field(
+        default=False,
+        description="Run the outbound dialer (回访 surveys, missed-call callbacks) inside `hotline serve`.",
+    )
+    outbound_provider: str = Field(
+        default="ami", pattern="^(ami|twilio)$", description="Who places survey calls: ami | twilio."
+    )
+    outbound_windows: str = Field(
+        default="09:00-12:00,14:00-20:00", description="Calling windows (Asia/Shanghai), comma separated."
+    )
+    outbound_workdays_only: bool = Field(
+        default=True, description="Call only on working days of the calendar (holidays and 调休 honoured)."
+    )
+    outbound_pace: float = Field(default=1.0, gt=0, le=50, description="Originates per second, at most.")
+    outbound_max_concurrent: int = Field(default=10, ge=1, le=500, description="Outbound calls at once.")
+    outbound_max_attempts: int = Field(default=3, ge=1, le=10, description="Attempts before the manual list.")
+    outbound_retry_minutes: float = Field(default=30, ge=0, le=24 * 60, description="Spacing of attempts.")
+    outbound_schedule_seconds: float = Field(
+        default=30, gt=0, le=3600, description="How often new survey and missed-call jobs are made."
+    )
+    outbound_ring_seconds: int = Field(
+        default=45, ge=5, le=120, description="How long a citizen's phone rings."
+    )
+    survey_delay_workdays: int = Field(
+        default=1, ge=0, le=10, description="回访 from this many working days after 办结 (0: at once)."
+    )
+    survey_app: str = Field(default="hotline-survey", description="Stasis app of the 回访 survey (dialplan).")
+    survey_answer_seconds: float = Field(default=8, gt=0, le=60, description="Time for a key per question.")
+    survey_comment: bool = Field(default=True, description="Offer a spoken comment after the questions.")
+    twilio_account_sid: str | None = Field(default=None, description="Twilio account (provider twilio).")
+    twilio_auth_token: SecretStr | None = Field(
+        default=None, description="Twilio auth token: signs webhooks and authenticates the REST calls."
+    )
+    twilio_from: str | None = Field(default=None, description="The hotline's Twilio number (E.164).")
+    twilio_public_url: str | None = Field(
+        default=None, description="Public base URL of this server as Twilio reaches it (webhooks)."
+    )
+    twilio_api_url: str | None = Field(
+        default=None, description="Twilio REST base URL override (a stand-in server for tests)."
+    )
+    sms_receipts: bool = Field(default=False, description="Text the ticket number after 登记 (Twilio).")
+
     # -- offline speech recognition (Vosk) --------------------------------------------------------
     asr_models_dir: Path = Field(
         default=Path("var/asr-models"), description="Where `hotline asr models install` puts Vosk models."
@@ -133,6 +176,9 @@ class Settings(BaseSettings):
                 problems.append("HOTLINE_AMI_SECRET must be set when HOTLINE_AMI_HOST is set in prod")
             if not self.database_url:
                 problems.append("HOTLINE_DATABASE_URL must be set in prod (e.g. postgresql+psycopg://…)")
+            twilio_used = self.outbound_provider == "twilio" or self.sms_receipts
+            if twilio_used and not (self.twilio_auth_token and self.twilio_auth_token.get_secret_value()):
+                problems.append("HOTLINE_TWILIO_AUTH_TOKEN must be set when Twilio is used in prod")
             if problems:
                 raise SettingsError("; ".join(problems))
         return self

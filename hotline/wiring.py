@@ -9,10 +9,12 @@ from sqlalchemy import Engine
 
 from agent_bridge.hub import Hub
 from agent_bridge.web import router as agent_routes
+from hotline.outbound_runtime import outbound_policy, twilio_config
 from hotline.settings import Settings
 from ticketing.api.app import API_PREFIX, create_app
 from ticketing.api.context import ApiContext
 from ticketing.db.engine import make_engine, make_sessionmaker
+from ticketing.surveys.twilio import webhooks
 
 
 def build_engine(settings: Settings) -> Engine:
@@ -29,6 +31,9 @@ def build_app(settings: Settings, engine: Engine | None = None, *, hub: Hub | No
     app.state.hub = hub or Hub()
     app.state.bridge = None
     app.include_router(agent_routes, prefix=API_PREFIX)
+    twilio = twilio_config(settings)
+    if twilio is not None:  # Twilio's webhooks (survey TwiML, call progress, SMS delivery), signed
+        webhooks.install(app, twilio, policy=outbound_policy(settings))
     return app
 
 

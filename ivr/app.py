@@ -29,7 +29,8 @@ from ivr.call_session import CallSession, Listener, QueuedHook
 from ivr.flows import events as flow
 from ivr.flows.hours import ServiceHours
 from ivr.flows.menu import SKILL_VARIABLE, MenuConfig, MenuFlow
-from ivr.translate import QUEUE_CONTEXT, channel_of, flow_event, queue_name
+from ivr.session_table import SessionTable
+from ivr.translate import QUEUE_CONTEXT, queue_name
 from ticketing.calls.vocabulary import CallEndReason, Skill
 
 log = logging.getLogger(__name__)
@@ -77,10 +78,7 @@ class IvrApp:
         self._supervisor = supervisor or AriSupervisor(ari)
         self._now = now
         self._on_queued = on_queued
-        self._sessions: dict[str, CallSession] = {}
-        self._pending: dict[str, list[flow.Event]] = {}
-        self._starting: set[str] = set()
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._sessions: SessionTable[CallSession] = SessionTable()
         self.connected = asyncio.Event()
 
     @property
@@ -94,8 +92,7 @@ class IvrApp:
             async for event in self._supervisor.events():
                 await self._dispatch(event)
         finally:
-            for session in list(self._sessions.values()):
-                session.cancel()
+            self._sessions.cancel_all()
 
     async def stop(self) -> None:
         """Stop taking events; calls in the menu are recovered on the next start (resync)."""
@@ -107,72 +104,49 @@ class IvrApp:
             self.connected.set()
             return
         if isinstance(event, StasisStart):
-            if event.channel.id not in self._sessions and event.channel.id not in self._starting:
-                self._starting.add(event.channel.id)
-                task = asyncio.create_task(self._start_call(event))
-                self._tasks.add(task)
-                task.add_done_callback(self._tasks.discard)
+            start = event
+            self._sessions.set_up(event.channel.id, lambda: self._start_call(start))
             return
-        channel_id = channel_of(event)
-        translated = flow_event(event)
-        if channel_id is None or translated is None:
-            return
-        session = self._sessions.get(channel_id)
-        if session is not None:
-            session.feed(translated)
-        elif channel_id in self._starting:
-            self._pending.setdefault(channel_id, []).append(translated)
+        self._sessions.route(event)
 
     async def _start_call(self, event: StasisStart) -> None:
         channel = event.channel
         try:
-            try:
-                ids = await self._log.started(
-                    channel.id, channel.caller_number or None, channel.dialplan.exten
-                )
-            except Exception:
-                # Without a call record we cannot keep a draft: let the dialplan's queue take the caller.
-                log.exception(
-                    "call %s: could not record the call; sending it to the general queue", channel.id
-                )
-                await self._to_general_queue(channel.id)
-                return
-            # "__": inherited by every channel the call creates (the agent's leg, a transfer), so that queue
-            # events and the agent's side carry them too (manager.conf channelvars)
-            variables = {"__HOTLINE_CALL_ID": str(ids.call_id)}
-            if ids.draft_id is not None:
-                variables["__HOTLINE_DRAFT_ID"] = str(ids.draft_id)
-            for name, value in variables.items():
-                with contextlib.suppress(AriError):
-                    await self._ari.set_variable(channel.id, name, value)
-            session = CallSession(
-                channel.id,
-                ids,
-                MenuFlow(self._menu, call_name=_safe_name(channel.id)),
-                self._ari,
-                self._log,
-                self._config.recordings_dir,
-                on_done=self._session_done,
-                on_queued=self._on_queued,
-                listener=self._listener if self._menu.speech is not None else None,
-            )
-            self._sessions[channel.id] = session
-            session.start(flow.Started(within_hours=self._config.hours.is_open(self._now())))
-            for pending in self._pending.pop(channel.id, []):
-                session.feed(pending)
-        finally:
-            self._starting.discard(channel.id)
-
-    def _session_done(self, channel_id: str) -> None:
-        self._sessions.pop(channel_id, None)
+            ids = await self._log.started(channel.id, channel.caller_number or None, channel.dialplan.exten)
+        except Exception:
+            # Without a call record we cannot keep a draft: let the dialplan's queue take the caller.
+            log.exception("call %s: could not record the call; sending it to the general queue", channel.id)
+            await self._to_general_queue(channel.id)
+            return
+        # "__": inherited by every channel the call creates (the agent's leg, a transfer), so that queue
+        # events and the agent's side carry them too (manager.conf channelvars)
+        variables = {"__HOTLINE_CALL_ID": str(ids.call_id)}
+        if ids.draft_id is not None:
+            variables["__HOTLINE_DRAFT_ID"] = str(ids.draft_id)
+        for name, value in variables.items():
+            with contextlib.suppress(AriError):
+                await self._ari.set_variable(channel.id, name, value)
+        session = CallSession(
+            channel.id,
+            ids,
+            MenuFlow(self._menu, call_name=_safe_name(channel.id)),
+            self._ari,
+            self._log,
+            self._config.recordings_dir,
+            on_done=self._sessions.done,
+            on_queued=self._on_queued,
+            listener=self._listener if self._menu.speech is not None else None,
+        )
+        pending = self._sessions.add(channel.id, session)
+        session.start(flow.Started(within_hours=self._config.hours.is_open(self._now())))
+        for kept in pending:
+            session.feed(kept)
 
     async def _resync(self, event: Resynced) -> None:
         live = {channel.id: channel for channel in event.channels}
-        for channel_id, session in list(self._sessions.items()):
-            if channel_id not in live:
-                session.feed(flow.HungUp())
+        self._sessions.hang_up_missing(live)
         for channel_id, channel in live.items():
-            if channel_id in self._sessions or channel_id in self._starting:
+            if self._sessions.known(channel_id):
                 continue
             try:
                 ids = await self._log.started(
@@ -193,11 +167,7 @@ class IvrApp:
             log.exception("resync: cannot list open calls")
             return
         for channel_id, call_id in open_calls.items():
-            if (
-                channel_id not in live
-                and channel_id not in self._sessions
-                and channel_id not in self._starting
-            ):
+            if channel_id not in live and not self._sessions.known(channel_id):
                 with contextlib.suppress(Exception):
                     await self._log.ended(call_id, CallEndReason.SYSTEM_LOST)
 

@@ -81,7 +81,6 @@ class RenderConfig:
     ari_app: str = "hotline-ivr"
     survey_app: str = "hotline-survey"
     queue_timeout: int = 300
-    survey_ring_timeout: int = 45
     max_calls: int = 500
     bench_enabled: bool = False
     bench_menu_prompt: str = "hotline/menu"  # the IVR's own menu prompt (hotline prompts build)
@@ -142,7 +141,6 @@ class RenderConfig:
             "ARI_APP": self.ari_app,
             "SURVEY_APP": self.survey_app,
             "QUEUE_TIMEOUT": str(self.queue_timeout),
-            "SURVEY_RING_TIMEOUT": str(self.survey_ring_timeout),
             "RTP_START": str(self.ports.rtp_start),
             "RTP_END": str(self.ports.rtp_end),
             "BENCH_ENABLED": "1" if self.bench_enabled else "0",

@@ -132,17 +132,22 @@ class AmiConnection:
 
     # -- actions ---------------------------------------------------------------------------------------
 
-    async def send(self, action: Action, *, timeout: float | None = None) -> PendingAction:
+    async def send(
+        self, action: Action, *, timeout: float | None = None, action_id: str | None = None
+    ) -> PendingAction:
         """Send ``action`` and wait for its whole answer (list actions: every item).
 
         Raises :class:`AmiNotConnected` (not sent), :class:`AmiActionFailed` (``Response: Error``),
         :class:`AmiTimeout` (no complete answer in time) or :class:`AmiConnectionError` (the connection
-        dropped before the answer; the action is not sent again).
+        dropped before the answer; the action is not sent again). ``action_id``: choose the ActionID
+        (e.g. to match an ``OriginateResponse`` that may arrive before this returns); unique per session.
         """
         protocol = self._protocol
         if protocol is None or protocol.closed or not self._logged_in_or_login(action):
             raise AmiNotConnected(f"AMI to {self.target.name} is not connected ({action.name} not sent)")
-        action_id = f"{self._prefix}-{next(self._ids)}"
+        action_id = action_id or f"{self._prefix}-{next(self._ids)}"
+        if action_id in self._pending:
+            raise ValueError(f"ActionID {action_id} is already waiting for its answer")
         pending = PendingAction(action, action_id)
         future: asyncio.Future[PendingAction] = asyncio.get_running_loop().create_future()
         self._pending[action_id] = (pending, future)
@@ -242,10 +247,11 @@ class AmiConnection:
         """One parsed message from Asterisk."""
         action_id = message.action_id
         entry = self._pending.get(action_id) if action_id else None
-        if entry is not None:
+        # An answered action's later events (OriginateResponse has the Originate's ActionID) are events.
+        if entry is not None and not entry[1].done():
             pending, future = entry
             outcome = pending.feed(message)
-            if outcome is Outcome.WAITING or future.done():
+            if outcome is Outcome.WAITING:
                 return
             if outcome is Outcome.DONE:
                 future.set_result(pending)

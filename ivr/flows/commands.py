@@ -133,6 +133,31 @@ class ReportEnd:
     reason: CallEndReason
 
 
+@dataclass(frozen=True, slots=True)
+class ReportAnswer:
+    """Survey: the citizen answered one question about one matter (kept at once: a hang-up loses
+    nothing). ``solved`` for Q1 问题是否解决, ``satisfaction`` (a :class:`Satisfaction` value) for Q2."""
+
+    ticket_id: str
+    solved: bool | None = None
+    satisfaction: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReportComment:
+    """Survey: the citizen's spoken comment was recorded as ``name`` (``duration_ms`` ``None``: cut short)."""
+
+    name: str
+    duration_ms: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ReportSurveyEnd:
+    """Survey: the call is over (every survey call gets exactly one); ``how`` says how it ended."""
+
+    how: str  # SurveyEnd
+
+
 Command = (
     Answer
     | Play
@@ -150,5 +175,8 @@ Command = (
     | ReportStep
     | ReportRecording
     | ReportEnd
+    | ReportAnswer
+    | ReportComment
+    | ReportSurveyEnd
 )
 """Any output of a flow."""

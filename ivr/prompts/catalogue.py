@@ -7,42 +7,11 @@ R-TALK: warm and short. ``text`` is the wording (as a studio speaker reads it an
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from types import MappingProxyType
 
-SOUNDS_SUBDIR = "hotline"
-"""Sub-directory of Asterisk's ``sounds`` directory holding the prompts: ``sound:hotline/<id>``."""
-
-_ID = re.compile(r"^[a-z][a-z0-9_]*$")
-
-
-@dataclass(frozen=True, slots=True)
-class Prompt:
-    """One prompt: ``id`` (file-name safe), Chinese ``text``, English ``note``, optional TTS spelling."""
-
-    id: str
-    text: str
-    note: str
-    speech: str | None = None
-
-    def __post_init__(self) -> None:
-        if not _ID.match(self.id):
-            raise ValueError(f"prompt id {self.id!r} must match {_ID.pattern}")
-        if not self.text.strip():
-            raise ValueError(f"prompt {self.id!r} has no text")
-
-    @property
-    def tts_text(self) -> str:
-        """What the synthesiser is given."""
-        return self.speech or self.text
-
-
-def media_uri(prompt_id: str) -> str:
-    """The ARI media URI that plays a catalogue prompt, e.g. ``sound:hotline/welcome``."""
-    return f"sound:{SOUNDS_SUBDIR}/{prompt_id}"
-
+from ivr.prompts.prompt import SOUNDS_SUBDIR, Prompt, media_uri
+from ivr.prompts.survey import SURVEY_PROMPTS
 
 _MENU = "咨询请按1，求助请按2，投诉或举报请按3，建议或表扬请按4，人工服务请按0，重听请按星号键。"
 _MENU_SPEECH = "咨询请按一，求助请按二，投诉或举报请按三，建议或表扬请按四，人工服务请按零，重听请按星号键。"
@@ -110,10 +79,10 @@ _PROMPTS = (
     ),
 )
 
-CATALOGUE: Mapping[str, Prompt] = MappingProxyType({p.id: p for p in _PROMPTS})
-"""Every prompt, by id (read-only)."""
+CATALOGUE: Mapping[str, Prompt] = MappingProxyType({p.id: p for p in (*_PROMPTS, *SURVEY_PROMPTS)})
+"""Every prompt, by id (read-only): the inbound menu's and the 回访 survey's."""
 
-if len(CATALOGUE) != len(_PROMPTS):  # pragma: no cover - guards edits of the table above
+if len(CATALOGUE) != len(_PROMPTS) + len(SURVEY_PROMPTS):  # pragma: no cover - guards the tables
     raise ValueError("duplicate prompt id in the catalogue")
 
 
@@ -158,3 +127,6 @@ def speech_phrases(language: str) -> Mapping[str, str]:
     except KeyError:
         known = ", ".join(sorted(SPEECH_PHRASES))
         raise KeyError(f"no speech-menu phrase list for language {language!r} (have: {known})") from None
+
+
+__all__ = ["CATALOGUE", "SOUNDS_SUBDIR", "SPEECH_PHRASES", "Prompt", "media_uri", "speech_phrases"]

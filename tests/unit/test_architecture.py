@@ -42,6 +42,10 @@ PURE = (
     "ticketing/tickets/lifecycle.py",
     "ticketing/calendar/workdays.py",
     "ticketing/repeats/similarity.py",
+    "ticketing/outbound/jobs.py",
+    "ticketing/outbound/windows.py",
+    "ticketing/surveys/verdict.py",
+    "agent_bridge/dialer/pacing.py",
 )
 # Documents users of the product do not have (spelled apart so that this file does not cite them).
 CITES = ("DESIGN " + "\u00a7", "../" + "shared")

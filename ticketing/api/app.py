@@ -17,6 +17,7 @@ from ticketing.countersign import routes as countersign
 from ticketing.departments import routes as departments
 from ticketing.inbox import routes as inbox
 from ticketing.knowledge import routes as knowledge
+from ticketing.outbound import routes as outbound
 from ticketing.repeats import routes as repeats
 from ticketing.reports import routes as reports
 from ticketing.statistics import routes as statistics
@@ -47,7 +48,7 @@ def create_app(
     # The department side first (as it always was: its paths under /tickets/{ref}/ were registered
     # before the ticket actions), then the features in a stable order.
     features = (inbox, countersign, attachments, accounts, tickets, departments, calendar, knowledge)
-    for module in (*features, statistics, reports, supervision, repeats, agents, calls):
+    for module in (*features, statistics, reports, supervision, repeats, agents, calls, outbound):
         api.include_router(module.router)
     app.include_router(api)
     install_web(app)

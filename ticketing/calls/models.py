@@ -29,7 +29,7 @@ class Call(Base):
     queue: Mapped[str | None] = mapped_column(String(64))
     queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # -- the queue part, from app_queue's events (agent_bridge) --------------------------------------
-    origin: Mapped[str] = mapped_column(String(16), default="ivr")  # CallOrigin: ivr | fallback
+    origin: Mapped[str] = mapped_column(String(16), default="ivr")  # CallOrigin: ivr | fallback | callback
     linkedid: Mapped[str | None] = mapped_column(String(64))  # Asterisk's call key (oldest channel)
     queue_position: Mapped[int | None] = mapped_column(Integer)  # on joining
     agent_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -42,6 +42,8 @@ class Call(Base):
     talk_seconds: Mapped[float | None] = mapped_column(Float)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     abandoned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # hung up while waiting
+    unserved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # left the queue without an agent
+    unserved_status: Mapped[str | None] = mapped_column(String(16))  # QUEUESTATUS: TIMEOUT, JOINEMPTY…
     hangup_by: Mapped[str | None] = mapped_column(String(16))  # caller | agent | transfer
     end_reason: Mapped[str | None] = mapped_column(String(32))
     menu_path: Mapped[list[str]] = mapped_column(JSON, default=list)

@@ -234,6 +234,32 @@ class CallService:
             call.hangup_by = HangupBy.CALLER.value
         self._session.flush()
 
+    def unserved(self, call_id: uuid.UUID, *, at: datetime, status: str) -> None:
+        """The caller left the queue without an agent (``QUEUESTATUS``: TIMEOUT, JOINEMPTY, FULL…), as the
+        dialplan's ``HotlineUnserved`` event says: kept for the missed-call callback."""
+        call = self.get(call_id)
+        if call.answered_at is None and call.unserved_at is None:
+            call.unserved_at = at
+            call.unserved_status = status[:16] or None
+        self._session.flush()
+
+    def start_callback(
+        self, channel_id: str, phone: str, *, skill: str | None, draft_id: uuid.UUID | None
+    ) -> Call:
+        """The call row of a callback the hotline places (agent first): the draft of the call it returns
+        travels along, so the agent's pop shows it (no new draft)."""
+        existing = self._session.scalar(select(Call).where(Call.channel_id == channel_id))
+        if existing is not None:
+            return existing
+        call = Call(
+            id=uuid.uuid4(), channel_id=channel_id, caller_number=phone, caller_phone=phone,
+            started_at=self._now(), skill=skill, origin=CallOrigin.CALLBACK.value, menu_path=[],
+            draft_id=draft_id, end_reason=CallEndReason.QUEUED.value,
+        )  # fmt: skip
+        self._session.add(call)
+        self._session.flush()
+        return call
+
     def open_calls(self) -> Sequence[Call]:
         """Calls whose IVR part has not ended (for resync after a reconnect)."""
         return self._session.scalars(

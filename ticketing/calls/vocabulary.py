@@ -46,6 +46,7 @@ class CallOrigin(StrEnum):
 
     IVR = "ivr"  # through our IVR (the call and its draft were made when it entered)
     FALLBACK = "fallback"  # the dialplan queued it while the IVR was down (made from QueueCallerJoin)
+    CALLBACK = "callback"  # the hotline called the citizen back, agent first (queue or missed-call callback)
 
 
 class HangupBy(StrEnum):

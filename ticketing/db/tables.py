@@ -15,9 +15,11 @@ from ticketing.countersign import models as _countersign
 from ticketing.db.base import Base
 from ticketing.departments import models as _departments
 from ticketing.knowledge import models as _knowledge
+from ticketing.outbound import models as _outbound
 from ticketing.repeats import models as _repeats
 from ticketing.statistics import models as _statistics
 from ticketing.supervision import models as _supervision
+from ticketing.surveys import models as _surveys
 from ticketing.tickets import models as _tickets
 
 FEATURE_MODELS = (
@@ -29,9 +31,11 @@ FEATURE_MODELS = (
     _countersign,
     _departments,
     _knowledge,
+    _outbound,
     _repeats,
     _statistics,
     _supervision,
+    _surveys,
     _tickets,
 )
 """The modules whose tables make up the schema (kept referenced so the imports are not "unused")."""
