@@ -127,7 +127,7 @@ def test_merge_a_repeat_from_the_repeats_page(page: Page, live_server: LiveServe
         caller={"name": "王五", "phone": phone},
     )
     log_in(page, live_server, "agent")
-    expect(page).to_have_url(f"{live_server.base}/ui/supervisor/index.html")
+    expect(page).to_have_url(f"{live_server.base}/ui/agent/index.html")
 
     page.goto(f"{live_server.base}/ui/supervisor/repeats.html?ref={again}")
     row = page.locator(f"#candidates tr[data-number='{first}']")
