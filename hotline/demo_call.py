@@ -2,7 +2,8 @@
 IVR, agent bridge in one loop), one SIPp citizen who presses 3 (投诉/举报) and describes the matter in
 (synthesised) Mandarin, and a SIPp agent phone (agent1001) that answers; the agent's desktop socket gets
 the screen pop with the draft, and the draft becomes a ticket through the API, dispatched, answered by
-the department and closed."""
+the department and closed; then the dialer calls the citizen back for the 回访
+(:mod:`hotline.demo_survey`)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from websockets.sync.client import connect
 
+from hotline.demo_survey import answer_survey, outbound_settings, report_survey
 from hotline.process import ProcessThread
 from hotline.settings import Settings
 from ivr.prompts import SOUNDS_SUBDIR, build_prompts
@@ -88,6 +90,7 @@ def run_demo_call(settings: Settings, sessions: sessionmaker[Session], password:
                 "ami_port": box.ports.ami,
                 "ami_username": ami_user,
                 "ami_secret": SecretStr(ami_secret),
+                **outbound_settings(box),
             }
         )
         process = ProcessThread(telephony, port=free_port(socket.SOCK_STREAM))
@@ -125,9 +128,18 @@ def run_demo_call(settings: Settings, sessions: sessionmaker[Session], password:
         offered = desktop.wait("pop.offered", 10)
         connected = desktop.wait("pop.connected", 10)
         _print_pop(offered, connected)
-        _ticket_from_draft(http, offered)
+        number = _ticket_from_draft(http, offered)
         desktop.ws.close()
         http.call(AGENT, "POST", "/agents/me/logout")
+        with tempfile.TemporaryDirectory(prefix="hotline-demo-survey-") as tmp:
+            answering = answer_survey(box, Path(tmp), "complaint")
+            try:
+                ticket = http.call(AGENT, "POST", f"/tickets/{number}/close", {})
+                click.echo(f"   {number}  {ticket['status']:<12} {ticket['status_label']}")
+                report_survey(http, number, answering, Path(tmp))
+            finally:
+                if answering.poll() is None:
+                    answering.kill()
     finally:
         if process is not None:
             process.stop()
@@ -157,7 +169,7 @@ class Api:
         return response.json()
 
 
-def _ticket_from_draft(http: Api, offered: dict[str, Any]) -> None:
+def _ticket_from_draft(http: Api, offered: dict[str, Any]) -> str:
     draft = offered["draft"]
     transcript = draft.get("transcript") or ""
     click.echo("\n» 10. The agent corrects the draft and submits it: the draft becomes a ticket (登记)")
@@ -173,10 +185,10 @@ def _ticket_from_draft(http: Api, offered: dict[str, Any]) -> None:
         (AGENT, "dispatch", {"lead_department": "city.housing"}),
         ("housing01", "accept", {}),
         ("housing01", "reply", {"reason": "已约谈施工单位，夜间22点后停止施工，执法队每晚巡查。"}),
-        (AGENT, "close", {}),
     ):
         ticket = http.call(user, "POST", f"/tickets/{number}/{action}", body)
         click.echo(f"   {number}  {ticket['status']:<12} {ticket['status_label']}")
+    return str(number)
 
 
 def _speech(folder: Path) -> tuple[Path, float]:

@@ -93,3 +93,9 @@ def test_demo_call_is_answered_pops_and_becomes_a_dispatched_and_closed_ticket(
     assert ticket, call_part
     for status in ("dispatched", "in_progress", "replied", "completed"):
         assert re.search(rf"^\s+{ticket.group(1)}\s+{status}\b", call_part, re.MULTILINE), status
+    survey = call_part.split("» 12.")[1]
+    assert re.search(
+        r"attempt 1\s+answered\s+answered \S+\s+\(the phone got 1 INVITE, SIPp rc 0\)", survey
+    ), survey
+    assert "answers  问题已解决, 满意度 satisfied (complete)" in survey
+    assert re.search(rf"^\s+{ticket.group(1)}\s+archived\b", survey, re.MULTILINE), survey
