@@ -12,6 +12,7 @@ IVR, agent bridge in one loop) in a thread, a SIPp agent phone registered as age
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import socket
@@ -111,13 +112,14 @@ class Rig:
             return call, session.get(TicketDraft, call.draft_id) if call.draft_id else None
 
 
-@pytest.fixture(scope="module")
-def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
+@contextlib.contextmanager
+def open_rig(folder: Path, config_dir: str, **settings: Any) -> Iterator[Rig]:
+    """A sandbox of its own, a migrated database with an admin and agent01, the settings of the whole
+    process (``settings`` added); the process itself is started by each test (:meth:`Rig.start`)."""
     for tool in ("sipp", "espeak-ng", "sox"):
         if shutil.which(tool) is None:
             pytest.fail(f"{tool} is not installed (scripts/bootstrap.sh installs sip-tester, espeak-ng, sox)")
-    folder = tmp_path_factory.mktemp("agent-e2e")
-    box = Sandbox(config_dir="/etc/asterisk/hotline-agent-e2e", ports=free_ports(), log=lambda _: None)
+    box = Sandbox(config_dir=config_dir, ports=free_ports(), log=lambda _: None)
     try:
         box.up()
     except SandboxError as exc:
@@ -125,7 +127,7 @@ def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
     render_prompts(box)
     ari_user, ari_password = box.ari_credentials
     ami_user, ami_secret = box.ami_credentials
-    settings = Settings(
+    config = Settings(
         database_url=f"sqlite:///{folder}/hotline.sqlite3",
         ari_url=box.ari_url,
         ari_username=ari_user,
@@ -137,9 +139,10 @@ def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
         ami_username=ami_user,
         ami_secret=ami_secret,
         asr_models_dir=folder / "no-models",  # speech recognition off: drafts keep their recordings
+        **settings,
     )
-    upgrade(settings.effective_database_url)
-    rig = Rig(box, folder, settings)
+    upgrade(config.effective_database_url)
+    rig = Rig(box, folder, config)
     with rig.sessions.begin() as session:
         users = UserService(session)
         for name, role, display in (("admin", Role.ADMIN, "管理员"), ("agent01", Role.AGENT, "王芳")):
@@ -152,6 +155,12 @@ def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
         rig.stop()
         rig.engine.dispose()
         box.down()
+
+
+@pytest.fixture(scope="module")
+def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
+    with open_rig(tmp_path_factory.mktemp("agent-e2e"), "/etc/asterisk/hotline-agent-e2e") as made:
+        yield made
 
 
 def phone(box: Sandbox) -> AgentPhone:

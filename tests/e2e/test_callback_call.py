@@ -1,0 +1,98 @@
+"""漏接回拨 end to end: a citizen who gave up waiting is called back, agent first.
+
+A real Asterisk sandbox of this module's own, ``hotline serve``'s whole process with the outbound dialer
+(IVR stopped: the dialplan queues the caller straight into the general queue), agent01 at phone 1001 (a
+SIPp phone), SIPp citizens on both sides of the trunk. The agent is on a break when the citizen calls; the
+citizen hangs up after a few seconds; the dialer makes a missed-call job and waits for a free agent of the
+queue; the agent gets ready, their phone rings first (the pop shows the abandoned call's draft) and
+answers; then the citizen's phone rings and answers; the job is done after one attempt, and the citizen
+got exactly one call.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from ivrharness import wait_for
+from test_agent_call import Desktop, Rig, citizen, open_rig, phone
+
+from sandbox.ports import free_udp_range
+from sandbox.sipp.citizen import Wait
+from sandbox.sipp.phone import CitizenLine, finished, invites_by_number
+from sandbox.sipp.scenario import Answer
+
+CALLER = "13900139005"
+
+
+@pytest.fixture(scope="module")
+def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
+    outbound = {
+        "outbound": True, "outbound_windows": "00:00-24:00", "outbound_workdays_only": False,
+        "outbound_schedule_seconds": 1, "outbound_ring_seconds": 15, "outbound_max_attempts": 2,
+        "outbound_retry_minutes": 0,
+    }  # fmt: skip
+    folder = tmp_path_factory.mktemp("callback-e2e")
+    with open_rig(folder, "/etc/asterisk/hotline-callback-e2e", **outbound) as made:
+        yield made
+
+
+def missed_job(rig: Rig) -> dict[str, Any] | None:
+    jobs = rig.api("agent01", "GET", "/outbound/jobs?kind=missed_call")
+    return next((j for j in jobs if j["phone"] == f"+86{CALLER}"), None)
+
+
+def test_a_caller_who_gave_up_is_called_back_agent_first(rig: Rig) -> None:
+    rig.start(with_ivr=False)
+    try:
+        rig.api("admin", "POST", "/agents", {"username": "agent01", "extension": "1001",
+                "skills": ["general"], "wrapup_seconds": 5}, ok=201)  # fmt: skip
+        desktop = Desktop(rig.base, rig.token("agent01"))
+        assert rig.api("agent01", "POST", "/agents/me/login")["status"] == "ready"
+        rig.api("agent01", "POST", "/agents/me/pause", {"reason": "小休"})
+        agent_phone = phone(rig.box)
+
+        thread, results = citizen(rig.box, CALLER, [Wait(4000)])  # waits 4 s in the queue, gives up
+        thread.join(30)
+        assert results[0].ok, results[0].stderr
+        abandoned = wait_for(lambda: (row := rig.call_row(CALLER)) and row[0].abandoned_at and row, 10,
+                             "the abandoned call")  # fmt: skip
+        job = wait_for(lambda: missed_job(rig), 20, "the missed-call job")
+        assert job["state"] == "due"
+        assert job["call_id"] == str(abandoned[0].id)
+        assert job["dials"] == []  # nobody free in the queue: the citizen is not called yet
+
+        phone_folder = Path(tempfile.mkdtemp(prefix="callback-agent-"))
+        agent_answers = agent_phone.answer(phone_folder, Answer(ring_ms=800, talk_ms=None), calls=1,
+                                           timeout_s=90)  # fmt: skip
+        line_folder = Path(tempfile.mkdtemp(prefix="callback-citizen-"))
+        line = CitizenLine(port=rig.box.ports.trunk, media_port=free_udp_range(4))
+        citizen_answers = line.answer(line_folder, Answer(ring_ms=800, talk_ms=3000), calls=1, timeout_s=90)
+        try:
+            rig.api("agent01", "POST", "/agents/me/ready")
+            done = wait_for(
+                lambda: (j := missed_job(rig)) is not None and j["state"] == "done" and j,
+                90,
+                "the callback to be made",
+            )
+            agent_result = finished(agent_answers, phone_folder, 30)
+            citizen_result = finished(citizen_answers, line_folder, 30)
+        finally:
+            for process in (agent_answers, citizen_answers):
+                if process.poll() is None:
+                    process.kill()
+        assert agent_result.ok, agent_result.stderr
+        assert citizen_result.ok, citizen_result.stderr
+        assert [d["outcome"] for d in done["dials"]] == ["answered"]
+        assert invites_by_number(line_folder) == {CALLER: 1}  # the citizen was called once
+        offered = wait_for(lambda: desktop.of("pop.offered"), 10, "the pop of the callback")
+        draft = abandoned[1]
+        assert draft is not None
+        assert offered[0]["draft"]["id"] == str(draft.id)  # the agent sees what the caller had said
+        rig.api("agent01", "POST", "/agents/me/logout")
+        desktop.close()
+    finally:
+        rig.stop()
