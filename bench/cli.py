@@ -383,7 +383,22 @@ def pop_command(agents: tuple[int, ...], rounds: int, ring_ms: int) -> None:
         raise click.ClickException(str(exc)) from exc
 
 
-ALL_ORDER = ("tickets", "kb", "stats", "asr", "ivr", "pop")
+@bench_group.command("dialer")
+@click.option("--jobs", type=click.IntRange(10, 1_000_000), default=10_000, show_default=True,
+              help="Due 回访 survey jobs to dial.")  # fmt: skip
+@click.option("--pace", type=click.FloatRange(0.1, 200), default=20.0, show_default=True,
+              help="Originates per second the dialer is configured for.")  # fmt: skip
+def dialer_command(jobs: int, pace: float) -> None:
+    """The outbound dialer over N due surveys: pace kept, bursts, CPU per job, duplicates."""
+    from bench.dialer_bench import DialerBenchConfig, run_benchmark
+
+    try:
+        run_benchmark(DialerBenchConfig(jobs=jobs, pace=pace), echo=lambda line: click.echo(line))
+    except RuntimeError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+ALL_ORDER = ("tickets", "kb", "stats", "asr", "ivr", "pop", "dialer")
 
 
 @bench_group.command("all")

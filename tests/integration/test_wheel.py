@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-BENCHMARKS = ("tickets", "ivr", "asr", "stats", "kb", "pop")
+BENCHMARKS = ("tickets", "ivr", "asr", "stats", "kb", "pop", "dialer")
 
 
 @pytest.fixture(scope="module")
