@@ -252,13 +252,15 @@ class OutboundDialer:
                 call_id = call.id
             return dial, call_id
 
+        # The pace slot is taken before the database work, so that its time overlaps the spacing instead
+        # of adding to it (measured: 17.6 calls/s at a pace of 20 when taken after).
+        self.pacer.take(time.monotonic())
         try:
             dial, call_id = await self._db(begin)  # committed: from here on this attempt is never redone
         except Exception as exc:
             log.info("dialer: job %s not begun (%s)", job_id, exc)
             return False
         now = time.monotonic()
-        self.pacer.take(now)
         self.stats.originated += 1
         self.stats.originate_times.append(now)
         del self.stats.originate_times[:-20_000]
