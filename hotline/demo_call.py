@@ -8,9 +8,7 @@ the department and closed; then the dialer calls the citizen back for the 回访
 from __future__ import annotations
 
 import json
-import shutil
 import socket
-import subprocess
 import tempfile
 import threading
 import time
@@ -34,6 +32,7 @@ from sandbox.runtime import sounds_dir
 from sandbox.sipp.citizen import CitizenCall, Press, Speak, Step, Wait
 from sandbox.sipp.phone import AgentPhone, finished
 from sandbox.sipp.scenario import Answer
+from sandbox.sipp.speech import synthesise
 from ticketing.calls.models import Call, TicketDraft
 
 DEMO_INSTANCE = "/etc/asterisk/hotline-demo"
@@ -193,18 +192,11 @@ def _ticket_from_draft(http: Api, offered: dict[str, Any]) -> str:
 
 def _speech(folder: Path) -> tuple[Path, float]:
     """The citizen's words as an 8 kHz A-law WAV (espeak-ng Mandarin + sox)."""
-    espeak, sox = shutil.which("espeak-ng"), shutil.which("sox")
-    if espeak is None or sox is None:
-        raise click.ClickException(
-            "espeak-ng and sox are needed for the demo call (apt-get install espeak-ng sox)"
-        )
-    raw, alaw = folder / "speech.wav", folder / "speech-alaw.wav"
-    subprocess.run([espeak, "-v", "cmn-latn-pinyin", "-w", str(raw), DEMO_WORDS], check=True)
-    subprocess.run([sox, str(raw), "-r", "8000", "-c", "1", "-e", "a-law", str(alaw)], check=True)
-    seconds = float(
-        subprocess.run(["soxi", "-D", str(alaw)], capture_output=True, text=True, check=True).stdout
-    )
-    return alaw, seconds
+    try:
+        speech = synthesise(folder, DEMO_WORDS)
+    except RuntimeError as exc:
+        raise click.ClickException(str(exc)) from None
+    return speech.alaw, speech.seconds
 
 
 def _print_call(sessions: sessionmaker[Session]) -> None:

@@ -23,12 +23,10 @@ import contextlib
 import re
 import shutil
 import socket
-import subprocess
 import tempfile
 import threading
 import time
 import uuid
-import wave
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -51,6 +49,7 @@ from sandbox.runtime import sounds_dir
 from sandbox.sipp.citizen import AwaitHangup, CallResult, CitizenCall, Press, Speak, Step, Wait
 from sandbox.sipp.phone import AgentPhone, finished
 from sandbox.sipp.scenario import Answer
+from sandbox.sipp.speech import Speech, synthesise
 from ticketing.accounts.actor import Actor
 from ticketing.accounts.schemas import UserCreate
 from ticketing.accounts.service import UserService
@@ -102,25 +101,6 @@ def wait_for(predicate: Callable[[], T | None], seconds: float, what: str, poll:
 
 def ms(seconds: float) -> int:
     return round(seconds * 1000)
-
-
-@dataclass(frozen=True)
-class Speech:
-    alaw: Path
-    seconds: float
-
-
-def make_speech(folder: Path, text: str) -> Speech:
-    """Synthesise ``text`` (espeak-ng Mandarin) as the 8 kHz A-law WAV SIPp streams."""
-    raw, alaw = folder / "speech.wav", folder / "speech-alaw.wav"
-    subprocess.run(["espeak-ng", "-v", "cmn-latn-pinyin", "-w", str(raw), text], check=True, timeout=60)
-    subprocess.run(
-        ["sox", str(raw), "-r", "8000", "-c", "1", "-e", "a-law", str(alaw)], check=True, timeout=60
-    )
-    with wave.open(str(raw), "rb") as audio:
-        seconds = audio.getnframes() / audio.getframerate()
-    assert seconds > 1.5, f"the synthesised speech is too short: {seconds:.2f} s"
-    return Speech(alaw, seconds)
 
 
 def render_prompts(box: Sandbox) -> dict[str, float]:
@@ -218,7 +198,8 @@ def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
         pytest.fail(f"the Asterisk sandbox could not be provisioned/started: {exc}")
     try:
         prompts = render_prompts(box)
-        speech = make_speech(folder, WORDS)
+        speech = synthesise(folder, WORDS)
+        assert speech.seconds > 1.5, f"the synthesised speech is too short: {speech.seconds:.2f} s"
         ari_user, ari_password = box.ari_credentials
         ami_user, ami_secret = box.ami_credentials
         settings = Settings(

@@ -10,11 +10,9 @@ from __future__ import annotations
 import contextlib
 import itertools
 import re
-import subprocess
 import threading
 import time
 import uuid
-import wave
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -34,6 +32,7 @@ from ivr.prompts import CATALOGUE, SOUNDS_SUBDIR, build_prompts, wav_info
 from sandbox import Sandbox
 from sandbox.runtime import sounds_dir
 from sandbox.sipp.citizen import CallResult, CitizenCall, Step
+from sandbox.sipp.speech import Speech, synthesise
 from ticketing.calls.models import Call, TicketDraft
 
 T = TypeVar("T")
@@ -69,25 +68,11 @@ def ms(seconds: float) -> int:
 
 
 # --------------------------------------------------------------------------------------------- audio
-@dataclass(frozen=True)
-class Speech:
-    """What a citizen says: an 8 kHz A-law WAV for SIPp's ``rtp_stream`` and its length."""
-
-    alaw: Path
-    seconds: float
-
-
 def make_speech(folder: Path, text: str) -> Speech:
-    """Synthesise ``text`` (espeak-ng Mandarin) and convert it for SIPp; measure its length."""
-    raw, alaw = folder / "speech.wav", folder / "speech-alaw.wav"
-    subprocess.run(["espeak-ng", "-v", "cmn-latn-pinyin", "-w", str(raw), text], check=True, timeout=60)
-    subprocess.run(
-        ["sox", str(raw), "-r", "8000", "-c", "1", "-e", "a-law", str(alaw)], check=True, timeout=60
-    )
-    with wave.open(str(raw), "rb") as audio:
-        seconds = audio.getnframes() / audio.getframerate()
-    assert seconds > 1.5, f"the synthesised speech is too short: {seconds:.2f} s"
-    return Speech(alaw, seconds)
+    """Synthesise ``text`` (espeak-ng Mandarin) for SIPp; it must be long enough to be a description."""
+    speech = synthesise(folder, text)
+    assert speech.seconds > 1.5, f"the synthesised speech is too short: {speech.seconds:.2f} s"
+    return speech
 
 
 def render_prompts(sandbox: Sandbox) -> dict[str, float]:

@@ -20,15 +20,12 @@ SIPp signalling ports 45400+, media ports 50000+ (callers 1391234-03xx).
 from __future__ import annotations
 
 import shutil
-import subprocess
 import time
-import wave
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
-from ivrharness import CALLER_PREFIX, Harness, Placed, Sighting, Speech, ms, render_prompts, wait_for
+from ivrharness import CALLER_PREFIX, Harness, Placed, Sighting, ms, render_prompts, wait_for
 
 from asr.engine import AsrEngine, ModelCache
 from hotline.ivr_runtime import IvrThread, SpeechSetup
@@ -38,6 +35,7 @@ from ivr.prompts import speech_phrases
 from ivr.translate import queue_name
 from sandbox import Ports, Sandbox, SandboxError
 from sandbox.sipp.citizen import Press, Speak, Step, Wait
+from sandbox.sipp.speech import KOREAN, Speech, synthesise
 from ticketing.calls.vocabulary import CallEndReason, Skill
 from ticketing.db.engine import make_engine, make_sessionmaker
 from ticketing.db.migrate import upgrade
@@ -59,14 +57,6 @@ AFTER_SPEECH_MS = 2500  # the recogniser's end-of-utterance silence, the result,
 TONE_MS = 800
 HOLD_MS = 30_000
 SLACK_S = 20.0
-
-
-def korean(folder: Path, name: str, text: str) -> Speech:
-    raw, alaw = folder / f"{name}.wav", folder / f"{name}-alaw.wav"
-    subprocess.run(["espeak-ng", "-v", "ko", "-w", str(raw), text], check=True, capture_output=True)
-    subprocess.run(["sox", str(raw), "-r", "8000", "-c", "1", "-e", "a-law", str(alaw)], check=True)
-    with wave.open(str(raw), "rb") as audio:
-        return Speech(alaw, audio.getnframes() / audio.getframerate())
 
 
 @dataclass
@@ -94,7 +84,8 @@ def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
             sandbox.up()
         except SandboxError as exc:
             pytest.fail(f"the Asterisk sandbox could not be provisioned/started: {exc}")
-        phrase, other = korean(folder, "phrase", PHRASE), korean(folder, "other", OTHER)
+        phrase = synthesise(folder, PHRASE, voice=KOREAN, name="phrase")
+        other = synthesise(folder, OTHER, voice=KOREAN, name="other")
         h = Harness(sandbox, make_sessionmaker(db), render_prompts(sandbox), phrase, MENU)
         engine.sample_rate(MODEL)  # load the model up front, as the runtime's preload does
         speech = SpeechSetup(engine, MODEL, live=False, drafts=False, menu_model=MODEL)
