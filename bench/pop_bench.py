@@ -27,7 +27,6 @@ import json
 import os
 import platform
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -145,7 +144,7 @@ def _serve(box: Sandbox, tmp: Path, agents: int) -> tuple[str, subprocess.Popen[
             bound.bind(name, str(1001 + n), [Skill.GENERAL], Actor.system(), wrapup_seconds=0)
     engine.dispose()
     user, secret = box.ami_credentials
-    port = free_port(socket.SOCK_STREAM)
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("HOTLINE_")}
     env.update({
         "HOTLINE_DATABASE_URL": url, "HOTLINE_AMI_HOST": "127.0.0.1", "HOTLINE_AMI_PORT": str(box.ports.ami),

@@ -8,7 +8,6 @@ the department and closed; then the dialer calls the citizen back for the 回访
 from __future__ import annotations
 
 import json
-import socket
 import tempfile
 import threading
 import time
@@ -92,7 +91,7 @@ def run_demo_call(settings: Settings, sessions: sessionmaker[Session], password:
                 **outbound_settings(box),
             }
         )
-        process = ProcessThread(telephony, port=free_port(socket.SOCK_STREAM))
+        process = ProcessThread(telephony, port=free_port())
         process.start(timeout=60)
         base = process.base_url
         click.echo(f"   the hotline process on {base}: web app, IVR and agent bridge connected")

@@ -46,7 +46,7 @@ from ivr.ari.client import AriClient
 from ivr.call_log import TicketingCallLog
 from ivr.call_session import Listener
 from ivr.flows.hours import ServiceHours
-from ivr.flows.menu import MenuConfig
+from ivr.flows.menu_config import MenuConfig
 from ivr.flows.speech import PhraseList, SpeechConfig
 from ivr.media.taps import AudioTaps, media_app_name
 from ivr.prompts import speech_phrases

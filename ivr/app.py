@@ -28,7 +28,8 @@ from ivr.call_log import CallLog
 from ivr.call_session import CallSession, Listener, QueuedHook
 from ivr.flows import events as flow
 from ivr.flows.hours import ServiceHours
-from ivr.flows.menu import SKILL_VARIABLE, MenuConfig, MenuFlow
+from ivr.flows.menu import MenuFlow
+from ivr.flows.menu_config import SKILL_VARIABLE, MenuConfig
 from ivr.session_table import SessionTable
 from ivr.translate import QUEUE_CONTEXT, queue_name
 from ticketing.calls.vocabulary import CallEndReason, Skill

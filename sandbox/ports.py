@@ -1,40 +1,57 @@
-"""Free loopback ports for a sandbox instance, so that tests never fix ports by hand (and never collide
-with each other or with a developer's own sandbox)."""
+"""Free loopback ports for a sandbox instance and its simulated phones, so that tests never fix ports by
+hand (and never collide with each other or with a developer's own sandbox).
+
+Every port is taken **below Linux's ephemeral range** (32768+ by default): a port picked there could be
+handed by the kernel to some client's outgoing connection between the moment we check it and the moment
+Asterisk or SIPp binds it (an AMI port in CI was once lost that way). Signalling ports (SIP, trunk, AMI,
+HTTP, a SIPp phone's own port) come from 10000–19999 and are free for both TCP and UDP; RTP ranges from
+20000–31999. A port handed out once is not handed out again by this process.
+"""
 
 from __future__ import annotations
 
 import random
 import socket
-from contextlib import ExitStack
+import threading
 
 from sandbox.render import Ports
 
-RTP_FIRST, RTP_LAST = 20_000, 32_000  # below Linux's ephemeral range (32768+): nobody is handed these
+SIGNALLING_FIRST, SIGNALLING_LAST = 10_000, 19_999
+RTP_FIRST, RTP_LAST = 20_000, 32_000
+
+_lock = threading.Lock()
+_handed: set[int] = set()  # ports handed out by this process (not yet bound when the next one is chosen)
 
 
-def _ephemeral(kind: int, stack: ExitStack) -> int:
-    sock = stack.enter_context(socket.socket(socket.AF_INET, kind))
-    sock.bind(("127.0.0.1", 0))
-    port: int = sock.getsockname()[1]
-    return port
-
-
-def _udp_free(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
+def _free(port: int, kinds: tuple[int, ...]) -> bool:
+    for kind in kinds:
+        with socket.socket(socket.AF_INET, kind) as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                return False
     return True
+
+
+def _take(first: int, last: int, span: int, kinds: tuple[int, ...], rng: random.Random, even: bool) -> int:
+    with _lock:
+        for _ in range(200):
+            start = rng.randrange(first, last - span + 1)
+            if even:
+                start &= ~1
+            block = range(start, start + span)
+            if any(p in _handed for p in block) or not all(_free(p, kinds) for p in block):
+                continue
+            _handed.update(block)
+            return start
+    raise RuntimeError(f"no {span} consecutive free ports between {first} and {last}")
 
 
 def free_ports(rtp_span: int = 200, rng: random.Random | None = None) -> Ports:
     """Ports nobody listens on right now: SIP and trunk (UDP), AMI and HTTP (TCP), and ``rtp_span``
     consecutive UDP ports for RTP."""
     rng = rng or random.SystemRandom()
-    with ExitStack() as stack:  # hold every port until all are chosen, so that none is chosen twice
-        sip, trunk = _ephemeral(socket.SOCK_DGRAM, stack), _ephemeral(socket.SOCK_DGRAM, stack)
-        ami, http = _ephemeral(socket.SOCK_STREAM, stack), _ephemeral(socket.SOCK_STREAM, stack)
+    sip, trunk, ami, http = (free_port(rng=rng) for _ in range(4))
     start = free_udp_range(rtp_span, rng)
     return Ports(sip=sip, ami=ami, http=http, rtp_start=start, rtp_end=start + rtp_span - 1, trunk=trunk)
 
@@ -42,15 +59,10 @@ def free_ports(rtp_span: int = 200, rng: random.Random | None = None) -> Ports:
 def free_udp_range(span: int, rng: random.Random | None = None) -> int:
     """The first of ``span`` consecutive free UDP ports (even: RTP pairs start on even ports), e.g. for
     a SIPp media port (it uses the port and the next ones)."""
-    rng = rng or random.SystemRandom()
-    for _ in range(50):
-        start = rng.randrange(RTP_FIRST, RTP_LAST - span) & ~1
-        if all(_udp_free(p) for p in range(start, start + span)):
-            return start
-    raise RuntimeError(f"no {span} consecutive free UDP ports between {RTP_FIRST} and {RTP_LAST}")
+    return _take(RTP_FIRST, RTP_LAST, span, (socket.SOCK_DGRAM,), rng or random.SystemRandom(), even=True)
 
 
-def free_port(kind: int = socket.SOCK_DGRAM) -> int:
-    """One free loopback port (UDP by default: a SIPp phone's or citizen's local port)."""
-    with ExitStack() as stack:
-        return _ephemeral(kind, stack)
+def free_port(rng: random.Random | None = None) -> int:
+    """One loopback port free for both UDP and TCP (a SIP or AMI listener, a SIPp phone's own port)."""
+    kinds = (socket.SOCK_DGRAM, socket.SOCK_STREAM)
+    return _take(SIGNALLING_FIRST, SIGNALLING_LAST, 1, kinds, rng or random.SystemRandom(), even=False)

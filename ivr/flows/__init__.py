@@ -37,7 +37,8 @@ from ivr.flows.events import (
     TimerFired,
 )
 from ivr.flows.hours import ServiceHours
-from ivr.flows.menu import DIGIT_SKILLS, MenuConfig, MenuFlow, MenuPrompts, MenuState
+from ivr.flows.menu import MenuFlow
+from ivr.flows.menu_config import DIGIT_SKILLS, MenuConfig, MenuPrompts, MenuState
 from ivr.flows.speech import PhraseList, SpeechConfig, SpeechPhrase
 
 __all__ = [

@@ -22,7 +22,6 @@ from __future__ import annotations
 import contextlib
 import re
 import shutil
-import socket
 import tempfile
 import threading
 import time
@@ -168,7 +167,7 @@ def hotline_process(settings: Settings) -> Iterator[Server]:
                     UserCreate(username=name, role=role, display_name=display, password=PASSWORD),
                     Actor.system(),
                 )
-        process = ProcessThread(settings, port=free_port(socket.SOCK_STREAM), engine=engine)
+        process = ProcessThread(settings, port=free_port(), engine=engine)
         process.start(timeout=90)
         yield Server(process, sessions)
     finally:

@@ -27,9 +27,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from hotline.ivr_runtime import AriTarget, IvrThread
 from ivr.app import IvrConfig
 from ivr.flows.hours import ServiceHours
-from ivr.flows.menu import MenuConfig
+from ivr.flows.menu_config import MenuConfig
 from ivr.prompts import CATALOGUE, SOUNDS_SUBDIR, build_prompts, wav_info
 from sandbox import Sandbox
+from sandbox.ports import free_port, free_udp_range
 from sandbox.runtime import sounds_dir
 from sandbox.sipp.citizen import CallResult, CitizenCall, Step
 from sandbox.sipp.speech import Speech, synthesise
@@ -37,8 +38,6 @@ from ticketing.calls.models import Call, TicketDraft
 
 T = TypeVar("T")
 
-SIPP_PORT_BASE = 45100  # SIPp signalling ports: one per call
-SIPP_MEDIA_BASE = 47000  # SIPp media ports: a block of 10 per call (audio, RTCP, video …)
 CALLER_PREFIX = "1391234"  # + 4 digits: a fresh, valid mobile number per call
 RECORDINGS = "/var/spool/asterisk/recording"
 POLL_S = 0.25
@@ -209,13 +208,12 @@ class Harness:
     def place(self, steps: Sequence[Step], caller: str | None = None, timeout_s: int = 120) -> Placed:
         """Start a SIPp citizen call in a thread (unique caller number and ports)."""
         caller = caller or self.new_caller()
-        index = int(caller[-4:])
         call = CitizenCall(
             caller,
             list(steps),
             port=self.sandbox.ports.sip,
-            local_port=SIPP_PORT_BASE + index,
-            media_port=SIPP_MEDIA_BASE + 10 * index,
+            local_port=free_port(),
+            media_port=free_udp_range(10),  # audio, RTCP, video …
             timeout_s=timeout_s,
         )
         placed = Placed(caller, call)

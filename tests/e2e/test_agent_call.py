@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import json
 import shutil
-import socket
 import tempfile
 import threading
 import time
@@ -82,7 +81,7 @@ class Rig:
 
     def start(self, *, with_ivr: bool) -> None:
         settings = self.settings if with_ivr else self.settings.model_copy(update={"ari_url": None})
-        self.process = ProcessThread(settings, port=free_port(socket.SOCK_STREAM), engine=self.engine)
+        self.process = ProcessThread(settings, port=free_port(), engine=self.engine)
         self.process.start(timeout=60)
         self.base = self.process.base_url
 

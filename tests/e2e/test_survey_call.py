@@ -12,7 +12,6 @@ side of the trunk answering (or not) the hotline's calls.
 from __future__ import annotations
 
 import shutil
-import socket
 import tempfile
 from collections.abc import Iterator
 from datetime import datetime
@@ -50,7 +49,7 @@ class Rig:
         self.box, self.folder, self.settings = box, folder, settings
         self.engine = make_engine(settings.effective_database_url)
         self.sessions = make_sessionmaker(self.engine)
-        self.process = ProcessThread(settings, port=free_port(socket.SOCK_STREAM), engine=self.engine)
+        self.process = ProcessThread(settings, port=free_port(), engine=self.engine)
         self.base = ""
         self.prompts: dict[str, float] = {}
 

@@ -1,7 +1,7 @@
 """ivr.ari against the real Asterisk 22 sandbox, with real SIPp calls to 12345. The instance has its
-own config directory and ports (SIP 25060, AMI 25038, HTTP 28088, RTP 32000-32199) so it runs next to
-the other sandbox tests. Every wait is bounded; every test hangs up what it created; the last test
-checks that no channel is left, and the module fixture stops Asterisk.
+own config directory and allocated ports so it runs next to the other sandbox tests. Every wait is
+bounded; every test hangs up what it created; the last test checks that no channel is left, and the
+module fixture stops Asterisk.
 """
 
 from __future__ import annotations
@@ -36,10 +36,11 @@ from ivr.ari import (
     StasisEnd,
     StasisStart,
 )
-from sandbox import Ports, Sandbox, SandboxError
+from sandbox import Sandbox, SandboxError
+from sandbox.ports import free_port, free_ports, free_udp_range
 from sandbox.sipp.citizen import ERRORS_FILE, AwaitHangup, CitizenCall, Press
 
-PORTS = Ports(sip=25060, ami=25038, http=28088, rtp_start=32000, rtp_end=32199, trunk=25070)
+PORTS = free_ports()  # allocated, never fixed: see sandbox/ports.py
 CONFIG_DIR = "/etc/asterisk/hotline-ari-test"
 APP = "hotline-ivr"
 CALLER = "13800138000"
@@ -124,8 +125,8 @@ def start_call(scenario: Path, port: int) -> subprocess.Popen[str]:
     folder = scenario / f"call-{port}"
     folder.mkdir(exist_ok=True)
     call = CitizenCall(
-        CALLER, [Press("1", 1), AwaitHangup(90_000)], port=PORTS.sip, local_port=port, media_port=port + 1000,
-        timeout_s=60,
+        CALLER, [Press("1", 1), AwaitHangup(90_000)], port=PORTS.sip, local_port=port,
+        media_port=free_udp_range(10), timeout_s=60,
     )  # fmt: skip
     return call.start(folder)
 
@@ -166,8 +167,9 @@ def test_call_dtmf_play_record_variables_and_continue_to_the_queue(sandbox: Sand
     async def body() -> None:
         client = client_for(sandbox)
         tap = Tap(AriSupervisor(client, QUICK))
-        proc = start_call(scenario, 25161)
-        sipp_errors = errors_file(scenario, 25161)
+        port = free_port()
+        proc = start_call(scenario, port)
+        sipp_errors = errors_file(scenario, port)
         try:
             first = await tap.wait(Resynced)
             assert first.connection == 1
@@ -222,8 +224,9 @@ def test_reconnects_after_the_websocket_is_cut_and_resyncs(sandbox: Sandbox, sce
         client = client_for(sandbox)
         supervisor = AriSupervisor(client, QUICK)
         tap = Tap(supervisor)
-        proc = start_call(scenario, 25171)
-        sipp_errors = errors_file(scenario, 25171)
+        port = free_port()
+        proc = start_call(scenario, port)
+        sipp_errors = errors_file(scenario, port)
         try:
             await tap.wait(Resynced)
             channel = (await tap.wait(StasisStart)).channel
@@ -255,8 +258,9 @@ def test_a_restarted_process_finds_the_parked_call_in_its_first_resync(
     async def body() -> None:
         old_client = client_for(sandbox)
         old = Tap(AriSupervisor(old_client, QUICK))
-        proc = start_call(scenario, 25181)
-        sipp_errors = errors_file(scenario, 25181)
+        port = free_port()
+        proc = start_call(scenario, port)
+        sipp_errors = errors_file(scenario, port)
         new_client = client_for(sandbox)
         new: Tap | None = None
         try:
@@ -289,8 +293,9 @@ def test_snoop_external_media_bridge_and_origination(sandbox: Sandbox, scenario:
     async def body() -> None:
         client = client_for(sandbox)
         tap = Tap(AriSupervisor(client, QUICK))
-        proc = start_call(scenario, 25191)
-        sipp_errors = errors_file(scenario, 25191)
+        port = free_port()
+        proc = start_call(scenario, port)
+        sipp_errors = errors_file(scenario, port)
         try:
             await tap.wait(Resynced)
             channel = (await tap.wait(StasisStart)).channel

@@ -1,8 +1,8 @@
 """The real Asterisk 22 sandbox: provisioning, rendered config, CLI, AMI, ARI and a SIPp call.
 
 Nothing here is skipped: if the chroot cannot be provisioned or Asterisk does not start, the tests fail
-with the reason. The instance uses its own config directory and non-default ports so it can run next to
-a developer's sandbox on the default ports.
+with the reason. The instance uses its own config directory and allocated ports so it can run next to a
+developer's sandbox on the default ports.
 """
 
 from __future__ import annotations
@@ -20,9 +20,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from sandbox import Ports, Sandbox, SandboxError
+from sandbox import Sandbox, SandboxError
+from sandbox.ports import free_port, free_ports, free_udp_range
 
-PORTS = Ports(sip=15060, ami=15038, http=18088, rtp_start=31000, rtp_end=31199, trunk=15070)
+PORTS = free_ports()  # allocated, never fixed: see sandbox/ports.py
 CONFIG_DIR = "/etc/asterisk/hotline-test"
 QUEUES = (
     "hotline-consult",
@@ -31,7 +32,7 @@ QUEUES = (
     "hotline-suggestion-praise",
     "hotline-general",
 )
-SIPP_PORT, SIPP_MEDIA_PORT = 15161, 16100
+SIPP_PORT, SIPP_MEDIA_PORT = free_port(), free_udp_range(10)
 
 
 @pytest.fixture(scope="module")
