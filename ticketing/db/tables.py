@@ -20,6 +20,7 @@ from ticketing.repeats import models as _repeats
 from ticketing.statistics import models as _statistics
 from ticketing.supervision import models as _supervision
 from ticketing.surveys import models as _surveys
+from ticketing.surveys.twilio import models as _sms_receipts
 from ticketing.tickets import models as _tickets
 
 FEATURE_MODELS = (
@@ -36,6 +37,7 @@ FEATURE_MODELS = (
     _statistics,
     _supervision,
     _surveys,
+    _sms_receipts,
     _tickets,
 )
 """The modules whose tables make up the schema (kept referenced so the imports are not "unused")."""
