@@ -40,16 +40,19 @@ from asr.grammar import GrammarRecognizer
 from asr.live.transcriber import LiveTranscriber
 from asr.model_registry import resolve_model_path
 from asr.worker import DraftRecognizer
+from hotline.outbound_runtime import outbound_policy
 from hotline.settings import Settings
 from ivr.app import IvrApp, IvrConfig
 from ivr.ari.client import AriClient
 from ivr.call_log import TicketingCallLog
-from ivr.call_session import Listener
+from ivr.call_session import Listener, QueuedHook
+from ivr.flows.callback_offer import CallbackOfferConfig
 from ivr.flows.hours import ServiceHours
 from ivr.flows.menu_config import MenuConfig
 from ivr.flows.speech import PhraseList, SpeechConfig
 from ivr.media.taps import AudioTaps, media_app_name
 from ivr.prompts import speech_phrases
+from ivr.queue_callback import TicketingQueueCallbacks
 from ivr.speech_menu import SpeechMenu
 
 log = logging.getLogger(__name__)
@@ -94,8 +97,15 @@ def speech_menu_config(settings: Settings) -> SpeechConfig | None:
 
 def ivr_config(settings: Settings, target: AriTarget, menu: MenuConfig | None = None) -> IvrConfig:
     """The IVR's behaviour from settings (``menu`` given: used as is)."""
+    offer = settings.ivr_callback_offer_seconds
     return IvrConfig(
-        menu=menu or MenuConfig(speech=speech_menu_config(settings)),
+        menu=menu
+        or MenuConfig(
+            speech=speech_menu_config(settings),
+            callback=CallbackOfferConfig(threshold_s=offer) if offer > 0 else None,
+        ),
+        callback_policy=outbound_policy(settings),
+        callback_handle_s=settings.ivr_callback_handle_seconds,
         hours=ServiceHours(
             opens=settings.ivr_opens, closes=settings.ivr_closes, workdays_only=settings.ivr_workdays_only
         ),
@@ -252,6 +262,25 @@ class SpeechServices:
             await self._media_ari.aclose()
 
 
+def ivr_app(
+    ari: AriClient,
+    sessions: sessionmaker[Session],
+    config: IvrConfig,
+    *,
+    on_queued: QueuedHook | None = None,
+    listener: Listener | None = None,
+) -> IvrApp:
+    """The IVR app on the ticketing services (and the queue-callback desk when the menu offers it)."""
+    callbacks = None
+    if config.menu.callback is not None:
+        callbacks = TicketingQueueCallbacks(
+            sessions, config.callback_policy, default_handle_s=config.callback_handle_s
+        )
+    return IvrApp(
+        ari, TicketingCallLog(sessions), config, on_queued=on_queued, listener=listener, callbacks=callbacks
+    )
+
+
 async def serve_ivr(
     target: AriTarget,
     sessions: sessionmaker[Session],
@@ -275,7 +304,7 @@ async def serve_ivr(
             )
             hook = services.on_queued if services is not None and services.live is not None else None
             listener = await services.listener_for(config) if services is not None else None
-            app = IvrApp(ari, TicketingCallLog(sessions), config, on_queued=hook, listener=listener)
+            app = ivr_app(ari, sessions, config, on_queued=hook, listener=listener)
             try:
                 await app.run()
             finally:
@@ -343,9 +372,7 @@ class IvrThread:
             ari = await stack.enter_async_context(AriClient(t.url, t.username, t.password, t.app))
             hook = self.speech.on_queued if self.speech is not None and self.speech.live else None
             listener = await self.speech.listener_for(self._config) if self.speech is not None else None
-            self._app = IvrApp(
-                ari, TicketingCallLog(self._sessions), self._config, on_queued=hook, listener=listener
-            )
+            self._app = ivr_app(ari, self._sessions, self._config, on_queued=hook, listener=listener)
             waiter = asyncio.create_task(self._signal_ready(self._app))
             try:
                 await self._app.run()

@@ -37,7 +37,10 @@ def dialer_config(settings: Settings) -> DialerConfig:
     return DialerConfig(
         pace=settings.outbound_pace,
         max_concurrent=settings.outbound_max_concurrent,
-        plan=DialPlan(ring_timeout_s=settings.outbound_ring_seconds),
+        plan=DialPlan(
+            ring_timeout_s=settings.outbound_ring_seconds,
+            hold_timeout_s=settings.outbound_callback_hold_minutes * 60,
+        ),
         schedule_s=settings.outbound_schedule_seconds,
     )
 

@@ -24,7 +24,7 @@ from agent_bridge.ami.connection import AmiConnection, AmiTarget
 from agent_bridge.bridge import AgentBridge
 from agent_bridge.dialer.dialer import OutboundDialer
 from agent_bridge.hub import Hub
-from hotline.ivr_runtime import AriTarget, SpeechServices, ivr_config, speech_setup
+from hotline.ivr_runtime import AriTarget, SpeechServices, ivr_app, ivr_config, speech_setup
 from hotline.outbound_runtime import (
     dialer_config,
     outbound_policy,
@@ -36,7 +36,6 @@ from hotline.settings import Settings
 from hotline.wiring import build_app, build_engine
 from ivr.app import IvrApp
 from ivr.ari.client import AriClient
-from ivr.call_log import TicketingCallLog
 from ivr.survey_app import SurveyApp
 from ivr.survey_log import TicketingSurveyLog
 from ticketing.db.engine import make_sessionmaker
@@ -102,9 +101,7 @@ class HotlineProcess:
                     speech = self.speech
                     hook = speech.on_queued if speech is not None and speech.live is not None else None
                     listener = await speech.listener_for(config) if speech is not None else None
-                    self.ivr = IvrApp(
-                        ari, TicketingCallLog(self.sessions), config, on_queued=hook, listener=listener
-                    )
+                    self.ivr = ivr_app(ari, self.sessions, config, on_queued=hook, listener=listener)
                     tasks.append(asyncio.create_task(self.ivr.run(), name="ivr"))
                     log.info("IVR app %s on %s", target.app, target.url)
                 ami = ami_target(settings)

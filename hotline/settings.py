@@ -87,6 +87,16 @@ class Settings(BaseSettings):
     ivr_speech_min_confidence: float = Field(
         default=0.0, ge=0.0, le=1.0, description="A recognised phrase less sure than this is a miss."
     )
+    ivr_callback_offer_seconds: float = Field(
+        default=0,
+        ge=0,
+        le=3600,
+        description="Offer 按1保留排队位置，稍后回电 when the estimated wait reaches this (s; 0: never; "
+        "needs the outbound dialer).",
+    )
+    ivr_callback_handle_seconds: float = Field(
+        default=180, gt=0, le=3600, description="Talk time per call the wait estimate assumes before history."
+    )
 
     # -- telephony: the AMI side (agents, queues, screen pop) --------------------------------------
     ami_host: str | None = Field(
@@ -119,6 +129,9 @@ class Settings(BaseSettings):
     outbound_retry_minutes: float = Field(default=30, ge=0, le=24 * 60, description="Spacing of attempts.")
     outbound_schedule_seconds: float = Field(
         default=30, gt=0, le=3600, description="How often new survey and missed-call jobs are made."
+    )
+    outbound_callback_hold_minutes: int = Field(
+        default=30, ge=1, le=240, description="How long a kept queue place waits for an agent per attempt."
     )
     outbound_ring_seconds: int = Field(
         default=45, ge=5, le=120, description="How long a citizen's phone rings."

@@ -30,9 +30,11 @@ from ivr.flows import events as flow
 from ivr.flows.hours import ServiceHours
 from ivr.flows.menu import MenuFlow
 from ivr.flows.menu_config import SKILL_VARIABLE, MenuConfig
+from ivr.queue_callback import QueueCallbacks
 from ivr.session_table import SessionTable
 from ivr.translate import QUEUE_CONTEXT, queue_name
 from ticketing.calls.vocabulary import CallEndReason, Skill
+from ticketing.outbound.policy import OutboundPolicy
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +46,10 @@ class IvrConfig:
     menu: MenuConfig = field(default_factory=MenuConfig)
     hours: ServiceHours = field(default_factory=ServiceHours)
     recordings_dir: Path = Path("/var/spool/asterisk/recording")
+    callback_policy: OutboundPolicy = field(default_factory=OutboundPolicy)
+    """Opt-outs and retries of the queue callbacks the menu books (``menu.callback``)."""
+    callback_handle_s: float = 180.0
+    """The talk time the wait estimate assumes until a queue has recent conversations."""
 
 
 class IvrApp:
@@ -64,6 +70,7 @@ class IvrApp:
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         on_queued: QueuedHook | None = None,
         listener: Listener | None = None,
+        callbacks: QueueCallbacks | None = None,
     ) -> None:
         self._ari = ari
         self._log = call_log
@@ -76,6 +83,10 @@ class IvrApp:
         elif self._menu.speech is not None:
             log.info("speech menu ON (%s phrases: %s)", self._menu.speech.phrases.language,
                      " / ".join(self._menu.speech.phrases.grammar))  # fmt: skip
+        if self._menu.callback is not None and callbacks is None:
+            log.warning("the queue-callback offer is configured but nothing keeps places: not offered")
+            self._menu = replace(self._menu, callback=None)
+        self._callbacks = callbacks
         self._supervisor = supervisor or AriSupervisor(ari)
         self._now = now
         self._on_queued = on_queued
@@ -137,6 +148,7 @@ class IvrApp:
             on_done=self._sessions.done,
             on_queued=self._on_queued,
             listener=self._listener if self._menu.speech is not None else None,
+            callbacks=self._callbacks,
         )
         pending = self._sessions.add(channel.id, session)
         session.start(flow.Started(within_hours=self._config.hours.is_open(self._now())))

@@ -22,8 +22,9 @@ from ivr.channel import CHANNEL_COMMANDS, ChannelCommands
 from ivr.flows import commands as cmd
 from ivr.flows import events as flow
 from ivr.flows.menu import MenuFlow
+from ivr.queue_callback import QueueCallbacks, estimate_wait, read_load
 from ivr.translate import QUEUE_CONTEXT, queue_name
-from ticketing.calls.vocabulary import CallEndReason
+from ticketing.calls.vocabulary import CallEndReason, Skill
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +62,7 @@ class CallSession:
         on_done: Callable[[str], None],
         on_queued: QueuedHook | None = None,
         listener: Listener | None = None,
+        callbacks: QueueCallbacks | None = None,
     ) -> None:
         self.channel_id = channel_id
         self.ids = ids
@@ -70,6 +72,7 @@ class CallSession:
         self._on_done = on_done
         self._on_queued = on_queued
         self._listener = listener
+        self._callbacks = callbacks
         self._listens: set[str] = set()
         self._queue: asyncio.Queue[flow.Event] = asyncio.Queue()
         self._channel = ChannelCommands(ari, channel_id, recordings_dir, self.feed)
@@ -157,6 +160,20 @@ class CallSession:
                         self._on_queued(self.ids.call_id, channel)
                     except Exception:
                         log.exception("call %s: the queued hook failed", channel)
+            case cmd.EstimateWait(request_id=request_id, skill=skill):
+                self.feed(flow.WaitEstimated(request_id, await self._estimate(skill)))
+            case cmd.RequestCallback(request_id=request_id, skill=skill):
+                if self._callbacks is None:
+                    self.feed(flow.CommandFailed(request_id, "no queue callbacks here"))
+                    return
+                try:
+                    job_id = await self._callbacks.keep_place(self.ids.call_id, skill)
+                except Exception as exc:  # the flow sends the caller on to the queue instead
+                    log.warning("call %s: the queue callback was not stored: %s", channel, exc)
+                    self.feed(flow.CommandFailed(request_id, str(exc)))
+                    return
+                log.info("call %s: place kept in %s (callback job %s)", channel, queue_name(skill), job_id)
+                self.feed(flow.CallbackBooked(request_id))
             case cmd.ReportChoice(skill=skill):
                 await self._log.chose(self.ids.call_id, skill, steps=self._take_steps())
             case cmd.ReportStep(step=step):
@@ -179,6 +196,22 @@ class CallSession:
                 )
             case _:
                 raise TypeError(f"unknown command {command!r}")
+
+    async def _estimate(self, skill: Skill) -> float | None:
+        """The caller's expected wait in the skill's queue; ``None``: no callback can be offered."""
+        if self._callbacks is None:
+            return None
+        queue = queue_name(skill)
+        try:
+            handle_s = await self._callbacks.handle_seconds(self.ids.call_id, queue)
+            if handle_s is None:
+                return None
+            return estimate_wait(await read_load(self._ari, self.channel_id, queue), handle_s)
+        except AriError:
+            raise  # the channel may be gone: the flow learns it as a failure or a hang-up
+        except Exception as exc:
+            log.warning("call %s: no wait estimate for %s: %s", self.channel_id, queue, exc)
+            return None
 
     def _stop_listens(self) -> None:
         """No listen outlives its call's worker (the flow stops them; this covers crashes/shutdown)."""

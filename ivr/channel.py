@@ -99,6 +99,7 @@ class ChannelCommands:
             or getattr(command, "name", None)
             or getattr(command, "timer_id", None)
             or getattr(command, "listen_id", None)
+            or getattr(command, "request_id", None)
         )
         return flow.CommandFailed(command_id, str(exc))
 

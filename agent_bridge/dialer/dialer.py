@@ -206,24 +206,30 @@ class OutboundDialer:
         if made:
             log.info("dialer: %d new outbound jobs", made)
 
+    def _busy(self) -> int:
+        """Outbound calls that hold a line: kept queue places still waiting in line for an agent do not
+        (no citizen is being called yet, and a busy hour may keep dozens of them)."""
+        return sum(1 for f in self.flights.values() if f.answered or f.kind is not JobKind.QUEUE_CALLBACK)
+
     async def _launch(self) -> int:
-        """Dial due jobs while the window is open and the limits allow; returns how many were dialled."""
+        """Dial due jobs while the window is open and the limits allow; returns how many were dialled.
+        Outside the window only fresh queue callbacks go (the caller asked for them minutes ago)."""
         calendar = await self._db(load_calendar)
-        if not self.policy.windows.is_open(self._now(), calendar):
-            return 0
-        room = self.config.max_concurrent - len(self.flights)
-        if room <= 0:
+        window_open = self.policy.windows.is_open(self._now(), calendar)
+        kinds = self.config.kinds if window_open else self.config.kinds & {JobKind.QUEUE_CALLBACK}
+        room = self.config.max_concurrent - self._busy()
+        if room <= 0 or not kinds:
             return 0
         due = await self._db(
             lambda s: [
                 (j.id, JobKind(j.kind), j.skill)
-                for j in OutboundService(s, now=self._now).due(room, self.config.kinds)
+                for j in OutboundService(s, now=self._now).due(room, kinds, fresh_only=not window_open)
             ]
         )
         launched = 0
         free: dict[str, int] = {}
         for job_id, kind, skill in due:
-            if kind is not JobKind.SURVEY:
+            if kind is JobKind.MISSED_CALL:
                 queue = queue_name(Skill(skill or Skill.GENERAL.value))
                 if queue not in free:
                     free[queue] = await self._agents_free(queue)
@@ -231,7 +237,7 @@ class OutboundDialer:
                     continue  # a callback waits for a free agent of its skill
                 free[queue] -= 1
             while True:
-                wait = self.pacer.wait(time.monotonic(), len(self.flights))
+                wait = self.pacer.wait(time.monotonic(), self._busy())
                 if wait is None:
                     return launched
                 if wait <= 0:

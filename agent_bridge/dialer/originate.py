@@ -4,8 +4,10 @@
   ``hotline-survey-out``, which hands it to the survey Stasis app with the attempt id.
 - A **callback** calls an agent first: a Local channel whose other half waits in the skill's queue (the
   agent's phone rings, the screen pop shows the draft); when the agent answers, Asterisk dials the
-  citizen from ``hotline-callback-citizen``, whose ``h`` extension reports the citizen leg's
-  ``DIALSTATUS`` as ``UserEvent(HotlineCallbackResult)``.
+  citizen from ``hotline-callback-citizen``. A queue callback (a kept place) waits its turn in line among
+  the live callers for up to ``hold_timeout_s``; a missed-call callback is started only when an agent is
+  free and waits ``agent_timeout_s``. The ``h`` extension of ``hotline-callback-citizen`` reports the
+  citizen leg's ``DIALSTATUS`` as ``UserEvent(HotlineCallbackResult)``.
 
 The attempt id is the channel's unique id (``ChannelId``) and the ActionID's suffix, so every answer —
 ``OriginateResponse``, ``Hangup``, the user event, ``CoreShowChannel`` after a restart — names its attempt.
@@ -36,6 +38,12 @@ class DialPlan:
     caller_id: str = '"12345" <12345>'
     ring_timeout_s: int = 45  # how long the citizen's phone rings
     agent_timeout_s: int = 30  # how long a callback waits for its agent to answer
+    hold_timeout_s: int = 1800  # how long a kept queue place (queue callback) waits in line for an agent
+
+    def agent_wait_s(self, kind: JobKind) -> int:
+        """How long a callback of ``kind`` waits in the queue: a kept place waits its turn in line; a
+        missed-call callback is only started when an agent is free, so it waits briefly."""
+        return self.hold_timeout_s if kind is JobKind.QUEUE_CALLBACK else self.agent_timeout_s
 
 
 def action_id(attempt_id: uuid.UUID) -> str:
@@ -69,7 +77,7 @@ def originate(
         "HOTLINE_RING_TIMEOUT": str(plan.ring_timeout_s),
         # "__": inherited by the Local channel's queue half, so queue events carry the call's ids (the pop)
         "__HOTLINE_QUEUE": queue,
-        "__HOTLINE_AGENT_TIMEOUT": str(plan.agent_timeout_s),
+        "__HOTLINE_AGENT_TIMEOUT": str(plan.agent_wait_s(dial.kind)),
     }
     if dial.skill:
         variables["__HOTLINE_SKILL"] = dial.skill
@@ -80,8 +88,8 @@ def originate(
     return actions.originate(
         f"Local/agent@{plan.callback_context}/n", channel_id=attempt, other_channel_id=f"{attempt}-agent",
         context=plan.citizen_context, exten=dial.dial_number, priority=1,
-        timeout_ms=(plan.agent_timeout_s + 5) * 1000, caller_id=f'"{dial.dial_number}" <{dial.dial_number}>',
-        variables=variables,
+        timeout_ms=(plan.agent_wait_s(dial.kind) + 5) * 1000,
+        caller_id=f'"{dial.dial_number}" <{dial.dial_number}>', variables=variables,
     )  # fmt: skip
 
 

@@ -4,11 +4,13 @@ The glue (``ivr.ari`` + the lead's runner) turns ARI events into :mod:`ivr.flows
 flow's ``handle()`` and executes the :mod:`ivr.flows.commands` it returns, in order.
 """
 
+from ivr.flows.callback_offer import CallbackOffer, CallbackOfferConfig, OfferResult
 from ivr.flows.commands import (
     Answer,
     CancelTimer,
     Command,
     ContinueToQueue,
+    EstimateWait,
     Hangup,
     Play,
     Record,
@@ -16,6 +18,7 @@ from ivr.flows.commands import (
     ReportEnd,
     ReportRecording,
     ReportStep,
+    RequestCallback,
     SetVariables,
     StartListening,
     StartTimer,
@@ -24,6 +27,7 @@ from ivr.flows.commands import (
     StopRecording,
 )
 from ivr.flows.events import (
+    CallbackBooked,
     CommandFailed,
     Dtmf,
     Event,
@@ -35,6 +39,7 @@ from ivr.flows.events import (
     SpeechRecognized,
     Started,
     TimerFired,
+    WaitEstimated,
 )
 from ivr.flows.hours import ServiceHours
 from ivr.flows.menu import MenuFlow
@@ -44,11 +49,15 @@ from ivr.flows.speech import PhraseList, SpeechConfig, SpeechPhrase
 __all__ = [
     "DIGIT_SKILLS",
     "Answer",
+    "CallbackBooked",
+    "CallbackOffer",
+    "CallbackOfferConfig",
     "CancelTimer",
     "Command",
     "CommandFailed",
     "ContinueToQueue",
     "Dtmf",
+    "EstimateWait",
     "Event",
     "Hangup",
     "HungUp",
@@ -56,6 +65,7 @@ __all__ = [
     "MenuFlow",
     "MenuPrompts",
     "MenuState",
+    "OfferResult",
     "PhraseList",
     "Play",
     "PlaybackFinished",
@@ -66,6 +76,7 @@ __all__ = [
     "ReportEnd",
     "ReportRecording",
     "ReportStep",
+    "RequestCallback",
     "ServiceHours",
     "SetVariables",
     "SpeechConfig",
@@ -79,4 +90,5 @@ __all__ = [
     "StopPlayback",
     "StopRecording",
     "TimerFired",
+    "WaitEstimated",
 ]

@@ -134,6 +134,25 @@ class ReportEnd:
 
 
 @dataclass(frozen=True, slots=True)
+class EstimateWait:
+    """How long would this caller wait in the ``skill`` queue? The glue feeds back
+    ``WaitEstimated(request_id, seconds)`` (``seconds`` ``None``: no callback can be offered now), or
+    ``CommandFailed(request_id)``."""
+
+    request_id: str
+    skill: Skill
+
+
+@dataclass(frozen=True, slots=True)
+class RequestCallback:
+    """Ticketing: keep this caller's place in the ``skill`` queue and call them back (virtual hold). The
+    glue feeds back ``CallbackBooked(request_id)`` once the callback is stored, or ``CommandFailed``."""
+
+    request_id: str
+    skill: Skill
+
+
+@dataclass(frozen=True, slots=True)
 class ReportAnswer:
     """Survey: the citizen answered one question about one matter (kept at once: a hang-up loses
     nothing). ``solved`` for Q1 问题是否解决, ``satisfaction`` (a :class:`Satisfaction` value) for Q2."""
@@ -175,6 +194,8 @@ Command = (
     | ReportStep
     | ReportRecording
     | ReportEnd
+    | EstimateWait
+    | RequestCallback
     | ReportAnswer
     | ReportComment
     | ReportSurveyEnd

@@ -73,6 +73,22 @@ class SpeechNoMatch:
 
 
 @dataclass(frozen=True, slots=True)
+class WaitEstimated:
+    """The answer to an :class:`~ivr.flows.commands.EstimateWait`: the expected wait in seconds, or
+    ``None`` when no callback can be offered (e.g. outside the calling window, no caller number)."""
+
+    request_id: str
+    seconds: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class CallbackBooked:
+    """A :class:`~ivr.flows.commands.RequestCallback` is stored: the callback will be made."""
+
+    request_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class HungUp:
     """The caller hung up (ARI ``ChannelHangupRequest`` / ``StasisEnd``)."""
 
@@ -98,6 +114,8 @@ Event = (
     | RecordingFailed
     | SpeechRecognized
     | SpeechNoMatch
+    | WaitEstimated
+    | CallbackBooked
     | HungUp
     | CommandFailed
 )

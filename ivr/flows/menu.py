@@ -14,6 +14,9 @@ States (``MenuState``)::
       other key or no key in time: strike, reported as step ``invalid:<key>`` / ``timeout``;
         below max_attempts → MENU (notice + menu), else TRANSFER(general)
     TRANSFER --played--> SetVariables(HOTLINE_SKILL) + ContinueToQueue + ReportEnd(QUEUED) → DONE
+    with a callback offer configured, RECORDING's and key 0's way to TRANSFER passes through
+      OFFER (ivr.flows.callback_offer): not offered / declined / no key → TRANSFER;
+      booked → Hangup + ReportEnd(CALLBACK_REQUESTED) → DONE; booking failed → TRANSFER (with an apology)
     IDLE --Started(out of hours)--> OUT_OF_HOURS --played--> MESSAGE
       MESSAGE --recorded--> ReportRecording → GOODBYE --played--> Hangup + ReportEnd(MESSAGE_LEFT) → DONE
       MESSAGE --failed/empty--> TRANSFER(general)            (never strand a caller)
@@ -38,6 +41,7 @@ recognition still in flight for it is then stale (its listen id is no longer the
 
 from __future__ import annotations
 
+from ivr.flows.callback_offer import CallbackOffer, OfferResult
 from ivr.flows.commands import (
     Answer,
     CancelTimer,
@@ -107,6 +111,8 @@ class MenuFlow:
         self._end: CallEndReason | None = None
         self._speech = self._config.speech
         self._listen: str | None = None
+        self._offer: CallbackOffer | None = None
+        self._after_offer: tuple[str, ...] = ()  # the transfer prompts, if the caller goes on to the queue
 
     # ------------------------------------------------------------------------------------ public
     @property
@@ -156,6 +162,12 @@ class MenuFlow:
             return self._hung_up()
         if self._state is MenuState.IDLE:
             return self._started(event) if isinstance(event, Started) else []
+        if self._state is MenuState.OFFER and self._offer is not None:
+            commands, result = self._offer.handle(event)
+            if result is not None:
+                return commands + self._offer_over(result)
+            if commands or not isinstance(event, CommandFailed):
+                return commands
         if isinstance(event, PlaybackFinished):
             if event.playback_id != self._playback:
                 return []
@@ -237,6 +249,24 @@ class MenuFlow:
     def _transfer(self, skill: Skill, *prompts: str) -> list[Command]:
         self._skill = skill
         return self._play(MenuState.TRANSFER, *prompts)
+
+    def _to_queue(self, skill: Skill, *prompts: str) -> list[Command]:
+        """Towards the queue: through the callback offer when it is configured (once per call)."""
+        offer_config = self._config.callback
+        if offer_config is None or self._offer is not None:
+            return self._transfer(skill, *prompts)
+        self._skill = skill
+        self._after_offer = prompts
+        self._offer = CallbackOffer(offer_config, f"{self._name}-offer", skill)
+        return self._enter(MenuState.OFFER) + self._offer.start()
+
+    def _offer_over(self, result: OfferResult) -> list[Command]:
+        skill = self._skill or Skill.GENERAL
+        if result is OfferResult.BOOKED:
+            return [Hangup(), self._finish(CallEndReason.CALLBACK_REQUESTED)]
+        if result is OfferResult.FAILED:
+            return self._transfer(skill, self._p.sorry_technical, self._p.transfer_agent)
+        return self._transfer(skill, *self._after_offer)
 
     def _finish(self, reason: CallEndReason) -> ReportEnd:
         self._end = reason
@@ -323,7 +353,7 @@ class MenuFlow:
             self._skill = skill
             return [ReportChoice(skill), *self._play(MenuState.DESCRIBE, self._p.describe)]
         if digit == AGENT_DIGIT:
-            return [ReportChoice(Skill.GENERAL), *self._transfer(Skill.GENERAL, self._p.transfer_agent)]
+            return [ReportChoice(Skill.GENERAL), *self._to_queue(Skill.GENERAL, self._p.transfer_agent)]
         if digit == REPEAT_DIGIT:
             return self._menu()
         return self._strike(self._p.invalid, f"invalid:{digit}")
@@ -352,7 +382,7 @@ class MenuFlow:
             skill = self._skill or Skill.GENERAL
             if failed:
                 return commands + self._transfer(skill, self._p.sorry_technical, self._p.transfer_agent)
-            return commands + self._transfer(skill, self._p.thanks_transferring)
+            return commands + self._to_queue(skill, self._p.thanks_transferring)
         # out-of-hours message
         if has_audio:
             return commands + self._play(MenuState.GOODBYE, self._p.message_recorded)
@@ -367,6 +397,10 @@ class MenuFlow:
         if self._recording is not None:
             # Keep what the caller said before hanging up (like voicemail): stop, and report it.
             commands += [StopRecording(self._recording), ReportRecording(self._recording, None)]
+        if self._state is MenuState.OFFER and self._offer is not None:
+            commands += self._offer.stop()
+            if self._offer.booked:  # they pressed 1 and hung up without waiting for the goodbye
+                return [*commands, self._finish(CallEndReason.CALLBACK_REQUESTED)]
         commands.append(self._finish(CallEndReason.CALLER_HUNG_UP))
         return commands
 

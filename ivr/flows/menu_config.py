@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from enum import StrEnum
 
+from ivr.flows.callback_offer import CallbackOfferConfig
 from ivr.flows.speech import SpeechConfig
 from ticketing.calls.vocabulary import Skill
 
@@ -32,6 +33,7 @@ class MenuState(StrEnum):
     WAIT_DIGIT = "wait_digit"  # menu played, no-input timer running
     DESCRIBE = "describe"  # playing "describe the matter after the tone"
     RECORDING = "recording"  # recording the description
+    OFFER = "callback_offer"  # the queue-callback offer runs (ivr.flows.callback_offer)
     TRANSFER = "transfer"  # playing the last words before joining the queue
     OUT_OF_HOURS = "out_of_hours"  # playing the out-of-hours notice
     MESSAGE = "message"  # recording the out-of-hours message
@@ -78,6 +80,8 @@ class MenuConfig:
     prompts: MenuPrompts = field(default_factory=MenuPrompts)
     speech: SpeechConfig | None = None
     """Speech in the menu (grammar recognition); ``None`` = keys only."""
+    callback: CallbackOfferConfig | None = None
+    """The queue-callback offer before a long wait; ``None`` = never offered."""
 
     def __post_init__(self) -> None:
         if self.max_attempts < 1:

@@ -58,6 +58,17 @@ _PROMPTS = (
         "Thank you, transferring you now, please hold.",
     ),
     Prompt(
+        "callback_offer",
+        "当前来电较多，需要等候较长时间。如需保留排队位置、稍后由我们回电，请按1；继续等候请按2。",
+        "Long wait: press 1 to keep your place in the queue and be called back, 2 to keep waiting.",
+        "当前来电较多，需要等候较长时间。如需保留排队位置、稍后由我们回电，请按一；继续等候请按二。",
+    ),
+    Prompt(
+        "callback_booked",
+        "已为您保留排队位置。轮到您时，工作人员将回拨您的来电号码，请保持电话畅通。再见。",
+        "Your place is kept; when it is your turn an agent calls you back on this number. Goodbye.",
+    ),
+    Prompt(
         "out_of_hours",
         "您好，这里是12345政务服务便民热线，现在是非工作时间。"
         + _EMERGENCY

@@ -13,6 +13,7 @@ import random
 import pytest
 
 from ivr.flows import (
+    CallbackBooked,
     CancelTimer,
     Command,
     CommandFailed,
@@ -34,11 +35,19 @@ from ivr.flows import (
     StopPlayback,
     StopRecording,
     TimerFired,
+    WaitEstimated,
 )
+from ivr.flows.callback_offer import CallbackOfferConfig
+from ivr.flows.commands import EstimateWait, RequestCallback
 from ivr.prompts import CATALOGUE
 
 SEEDS = 2000
-CONFIGS = [MenuConfig(), MenuConfig(max_attempts=1), MenuConfig(max_attempts=5, menu_timeout_s=2)]
+CONFIGS = [
+    MenuConfig(),
+    MenuConfig(max_attempts=1),
+    MenuConfig(max_attempts=5, menu_timeout_s=2),
+    MenuConfig(callback=CallbackOfferConfig(threshold_s=60)),
+]
 DIGITS = "0123456789*#"
 
 
@@ -49,6 +58,8 @@ class Channel:
         self.playbacks: list[str] = []
         self.recordings: list[str] = []
         self.timers: list[str] = []
+        self.estimates: list[str] = []
+        self.callbacks: list[str] = []
         self.seen_ids: list[str] = []
         self.log: list[Command] = []
         self.after_end: list[Command] = []
@@ -73,10 +84,20 @@ class Channel:
                 self.seen_ids.append(command.timer_id)
             elif isinstance(command, CancelTimer) and command.timer_id in self.timers:
                 self.timers.remove(command.timer_id)
+            elif isinstance(command, EstimateWait):
+                self.estimates.append(command.request_id)
+                self.seen_ids.append(command.request_id)
+            elif isinstance(command, RequestCallback):
+                self.callbacks.append(command.request_id)
+                self.seen_ids.append(command.request_id)
         self.log += commands
 
     def well_behaved_event(self) -> Event | None:
-        """What a healthy Asterisk would report next, with no caller input."""
+        """What a healthy Asterisk (and ticketing) would report next, with no caller input."""
+        if self.estimates:
+            return WaitEstimated(self.estimates.pop(), 300)
+        if self.callbacks:
+            return CallbackBooked(self.callbacks.pop())
         if self.playbacks:
             return PlaybackFinished(self.playbacks.pop())
         if self.recordings:
@@ -96,8 +117,8 @@ def random_event(rng: random.Random, channel: Channel) -> Event:
         return rng.choice(["junk", "", "c1-pb-999", "c1-matter", "c1-message"])
 
     kind = rng.choices(
-        ["dtmf", "played", "timer", "rec_ok", "rec_fail", "hangup", "cmd_fail", "started"],
-        weights=[30, 30, 12, 8, 4, 2, 4, 2],
+        ["dtmf", "played", "timer", "rec_ok", "rec_fail", "hangup", "cmd_fail", "started", "wait", "booked"],
+        weights=[30, 30, 12, 8, 4, 2, 4, 2, 6, 3],
     )[0]
     if kind == "dtmf":
         return Dtmf(rng.choice(DIGITS) if rng.random() < 0.95 else rng.choice(["", "12", "x"]))
@@ -112,7 +133,12 @@ def random_event(rng: random.Random, channel: Channel) -> Event:
     if kind == "hangup":
         return HungUp()
     if kind == "cmd_fail":
-        return CommandFailed(rng.choice([None, some_id(channel.playbacks), some_id(channel.recordings)]), "x")
+        live = rng.choice([channel.playbacks, channel.recordings, channel.estimates, channel.callbacks])
+        return CommandFailed(rng.choice([None, some_id(live)]), "x")
+    if kind == "wait":
+        return WaitEstimated(some_id(channel.estimates), rng.choice([None, 0, 59.9, 60, 3600]))
+    if kind == "booked":
+        return CallbackBooked(some_id(channel.callbacks))
     return Started(rng.random() < 0.5)
 
 
@@ -180,5 +206,6 @@ def test_random_sequences_cover_every_end_reason() -> None:
         "queued",
         "message_left",
         "caller_hung_up",
+        "callback_requested",
         "failed",
     }

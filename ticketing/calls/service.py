@@ -260,6 +260,18 @@ class CallService:
         self._session.flush()
         return call
 
+    def average_talk_seconds(self, queue: str, *, since: datetime, recent: int = 50) -> float | None:
+        """The mean talk time of the ``recent`` latest conversations in ``queue`` that started after
+        ``since`` (``None``: none)."""
+        talks = self._session.scalars(
+            select(Call.talk_seconds)
+            .where(Call.started_at >= since, Call.queue == queue, Call.talk_seconds.is_not(None))
+            .order_by(Call.started_at.desc())
+            .limit(recent)
+        ).all()
+        values = [t for t in talks if t is not None]
+        return sum(values) / len(values) if values else None
+
     def open_calls(self) -> Sequence[Call]:
         """Calls whose IVR part has not ended (for resync after a reconnect)."""
         return self._session.scalars(

@@ -37,6 +37,7 @@ class CallEndReason(StrEnum):
     QUEUED = "queued"  # handed to an agent queue (the normal end of the IVR part)
     MESSAGE_LEFT = "message_left"  # out of hours: the caller left a message that became a draft
     CALLER_HUNG_UP = "caller_hung_up"  # hang-up before reaching a queue
+    CALLBACK_REQUESTED = "callback_requested"  # kept their place in the queue and hung up (virtual hold)
     FAILED = "failed"  # our side failed; the dialplan fallback took the call
     SYSTEM_LOST = "system_lost"  # the channel vanished while we were away (found on resync)
 

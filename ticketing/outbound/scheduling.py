@@ -94,9 +94,7 @@ class OutboundScheduler:
     def schedule_callback(self, call: Call, kind: JobKind) -> OutboundJob | None:
         """Call back the caller of ``call`` (漏接回拨, or a kept queue place), once per call and once per
         number while a callback is open; ``None`` when the caller left no usable number or opted out."""
-        if not call.caller_phone:
-            return None
-        if self._session.get(CallbackOptOut, call.caller_phone) is not None:
+        if not call.caller_phone or self.opted_out(call.caller_phone):
             return None
         existing = self._session.scalar(
             select(OutboundJob).where(OutboundJob.call_id == call.id, OutboundJob.kind == kind.value)
@@ -112,7 +110,10 @@ class OutboundScheduler:
         )
         if open_one is not None:
             return open_one
-        due = self._policy.windows.next_open(self._now(), self._calendar)
+        if kind is JobKind.QUEUE_CALLBACK:  # the caller is waiting for it now: their place is kept at once
+            due = self._now()
+        else:
+            due = self._policy.windows.next_open(self._now(), self._calendar)
         job = self._new(kind, call.caller_phone, due, call_id=call.id, skill=call.skill)
         self._session.flush()
         return job
@@ -150,6 +151,10 @@ class OutboundScheduler:
             if job is not None and job.call_id == call.id:
                 made.append(job)
         return made
+
+    def opted_out(self, phone: str) -> bool:
+        """The citizen asked not to be called back (``phone`` normalised, +86…)."""
+        return self._session.get(CallbackOptOut, phone) is not None
 
     def opt_out(self, phone: str, reason: str | None = None) -> int:
         """The citizen does not want phone callbacks: recorded; their due jobs are cancelled (returned:

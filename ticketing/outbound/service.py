@@ -52,11 +52,15 @@ class OutboundService:
 
     # -- the dialer's side -----------------------------------------------------------------------------
 
-    def due(self, limit: int, kinds: Collection[JobKind] | None = None) -> Sequence[OutboundJob]:
-        """Jobs whose time has come, oldest first."""
+    def due(
+        self, limit: int, kinds: Collection[JobKind] | None = None, *, fresh_only: bool = False
+    ) -> Sequence[OutboundJob]:
+        """Jobs whose time has come, oldest first (``fresh_only``: never dialled yet)."""
         stmt = select(OutboundJob).where(
             OutboundJob.state == JobState.DUE.value, OutboundJob.due_at <= self._now()
         )
+        if fresh_only:
+            stmt = stmt.where(OutboundJob.dials == 0)
         if kinds:
             stmt = stmt.where(OutboundJob.kind.in_([k.value for k in kinds]))
         return self._session.scalars(stmt.order_by(OutboundJob.due_at).limit(limit)).all()
