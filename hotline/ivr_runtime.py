@@ -34,6 +34,9 @@ from typing import TypeVar
 from sqlalchemy.orm import Session, sessionmaker
 
 from asr.bus import TranscriptBus
+from asr.drafting import DraftingConfig
+from asr.drafting.divisions import AREA_CODES
+from asr.emergency_screen import TranscriptScreener
 from asr.engine import AsrEngine, ModelCache
 from asr.errors import ModelMissing
 from asr.grammar import GrammarRecognizer
@@ -45,7 +48,7 @@ from hotline.settings import Settings
 from ivr.app import IvrApp, IvrConfig
 from ivr.ari.client import AriClient
 from ivr.call_log import TicketingCallLog
-from ivr.call_session import Listener, QueuedHook
+from ivr.call_session import EmergencyScreener, Listener, QueuedHook
 from ivr.flows.callback_offer import CallbackOfferConfig
 from ivr.flows.hours import ServiceHours
 from ivr.flows.menu_config import MenuConfig
@@ -103,6 +106,7 @@ def ivr_config(settings: Settings, target: AriTarget, menu: MenuConfig | None = 
         or MenuConfig(
             speech=speech_menu_config(settings),
             callback=CallbackOfferConfig(threshold_s=offer) if offer > 0 else None,
+            screen_emergencies=settings.ivr_emergency_screen,
         ),
         callback_policy=outbound_policy(settings),
         callback_handle_s=settings.ivr_callback_handle_seconds,
@@ -124,6 +128,7 @@ class SpeechSetup:
     poll_interval: float = 2.0
     bus: TranscriptBus = field(default_factory=TranscriptBus)
     menu_model: str | None = None  # grammar model of the speech menu (None: keys only)
+    drafting: DraftingConfig = field(default_factory=DraftingConfig)
 
     def close(self) -> None:
         """Stop the engine's threads."""
@@ -157,7 +162,14 @@ def speech_setup(settings: Settings) -> SpeechSetup | None:
         drafts=transcripts,
         poll_interval=settings.asr_poll_seconds,
         menu_model=menu_model,
+        drafting=drafting_config(settings),
     )
+
+
+def drafting_config(settings: Settings) -> DraftingConfig:
+    """Draft extraction for this centre: its city and area code."""
+    area = settings.hotline_area_code or AREA_CODES.get(settings.hotline_city)
+    return DraftingConfig(home_city=settings.hotline_city, home_area_code=area)
 
 
 def _menu_model(settings: Settings) -> str | None:
@@ -185,6 +197,7 @@ class SpeechServices:
         self.taps: AudioTaps | None = None
         self.live: LiveTranscriber | None = None
         self.menu: SpeechMenu | None = None
+        self.screener = TranscriptScreener(setup.engine, setup.model) if setup.drafts else None
         self._tasks: list[asyncio.Task[None]] = []
         self._media_ari: AriClient | None = None
 
@@ -199,8 +212,9 @@ class SpeechServices:
         self._tasks.append(asyncio.create_task(asyncio.to_thread(self._preload), name="asr-preload"))
         if setup.drafts:
             self.recognizer = DraftRecognizer(
-                self._sessions, setup.engine, setup.model, poll_interval=setup.poll_interval
-            )
+                self._sessions, setup.engine, setup.model, poll_interval=setup.poll_interval,
+                drafting=setup.drafting,
+            )  # fmt: skip
             self._tasks.append(asyncio.create_task(self.recognizer.run(), name="asr-drafts"))
         wants_live = setup.live
         wants_menu = setup.menu_model is not None
@@ -269,6 +283,7 @@ def ivr_app(
     *,
     on_queued: QueuedHook | None = None,
     listener: Listener | None = None,
+    screener: EmergencyScreener | None = None,
 ) -> IvrApp:
     """The IVR app on the ticketing services (and the queue-callback desk when the menu offers it)."""
     callbacks = None
@@ -277,8 +292,9 @@ def ivr_app(
             sessions, config.callback_policy, default_handle_s=config.callback_handle_s
         )
     return IvrApp(
-        ari, TicketingCallLog(sessions), config, on_queued=on_queued, listener=listener, callbacks=callbacks
-    )
+        ari, TicketingCallLog(sessions), config, on_queued=on_queued, listener=listener, callbacks=callbacks,
+        screener=screener,
+    )  # fmt: skip
 
 
 async def serve_ivr(
@@ -304,7 +320,8 @@ async def serve_ivr(
             )
             hook = services.on_queued if services is not None and services.live is not None else None
             listener = await services.listener_for(config) if services is not None else None
-            app = ivr_app(ari, sessions, config, on_queued=hook, listener=listener)
+            screener = services.screener if services is not None else None
+            app = ivr_app(ari, sessions, config, on_queued=hook, listener=listener, screener=screener)
             try:
                 await app.run()
             finally:
@@ -372,7 +389,10 @@ class IvrThread:
             ari = await stack.enter_async_context(AriClient(t.url, t.username, t.password, t.app))
             hook = self.speech.on_queued if self.speech is not None and self.speech.live else None
             listener = await self.speech.listener_for(self._config) if self.speech is not None else None
-            self._app = ivr_app(ari, self._sessions, self._config, on_queued=hook, listener=listener)
+            screener = self.speech.screener if self.speech is not None else None
+            self._app = ivr_app(
+                ari, self._sessions, self._config, on_queued=hook, listener=listener, screener=screener
+            )
             waiter = asyncio.create_task(self._signal_ready(self._app))
             try:
                 await self._app.run()

@@ -101,7 +101,10 @@ class HotlineProcess:
                     speech = self.speech
                     hook = speech.on_queued if speech is not None and speech.live is not None else None
                     listener = await speech.listener_for(config) if speech is not None else None
-                    self.ivr = ivr_app(ari, self.sessions, config, on_queued=hook, listener=listener)
+                    screener = speech.screener if speech is not None else None
+                    self.ivr = ivr_app(
+                        ari, self.sessions, config, on_queued=hook, listener=listener, screener=screener
+                    )
                     tasks.append(asyncio.create_task(self.ivr.run(), name="ivr"))
                     log.info("IVR app %s on %s", target.app, target.url)
                 ami = ami_target(settings)

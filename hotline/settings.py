@@ -57,6 +57,18 @@ class Settings(BaseSettings):
         default=Path("var/attachments"), description="Where files attached to tickets are kept."
     )
 
+    hotline_city: str = Field(
+        default="北京市",
+        min_length=2,
+        max_length=20,
+        description="The centre's city (full name, e.g. 成都市): drafts prefer its districts.",
+    )
+    hotline_area_code: str | None = Field(
+        default=None,
+        pattern=r"^0[1-9][0-9]{1,2}$",
+        description="Its telephone area code for local landlines (default: known for large cities).",
+    )
+
     # -- telephony: the ARI (IVR) side ------------------------------------------------------------
     ari_url: str | None = Field(
         default=None, description="ARI base URL, e.g. http://127.0.0.1:8088/ari; unset = no IVR."
@@ -86,6 +98,11 @@ class Settings(BaseSettings):
     )
     ivr_speech_min_confidence: float = Field(
         default=0.0, ge=0.0, le=1.0, description="A recognised phrase less sure than this is a miss."
+    )
+    ivr_emergency_screen: bool = Field(
+        default=True,
+        description="Read each description for an emergency (110/119/120/122) before the caller waits "
+        "(needs the transcript model): redirect notice, front of the queue.",
     )
     ivr_callback_offer_seconds: float = Field(
         default=0,

@@ -25,7 +25,7 @@ from ivr.ari.errors import AriError
 from ivr.ari.events import AriEvent, Resynced, StasisStart
 from ivr.ari.supervisor import AriSupervisor
 from ivr.call_log import CallLog
-from ivr.call_session import CallSession, Listener, QueuedHook
+from ivr.call_session import CallSession, EmergencyScreener, Listener, QueuedHook
 from ivr.flows import events as flow
 from ivr.flows.hours import ServiceHours
 from ivr.flows.menu import MenuFlow
@@ -71,6 +71,7 @@ class IvrApp:
         on_queued: QueuedHook | None = None,
         listener: Listener | None = None,
         callbacks: QueueCallbacks | None = None,
+        screener: EmergencyScreener | None = None,
     ) -> None:
         self._ari = ari
         self._log = call_log
@@ -87,6 +88,10 @@ class IvrApp:
             log.warning("the queue-callback offer is configured but nothing keeps places: not offered")
             self._menu = replace(self._menu, callback=None)
         self._callbacks = callbacks
+        if self._menu.screen_emergencies and screener is None:
+            log.info("emergency screening is off: no speech recognizer runs (no transcript model)")
+            self._menu = replace(self._menu, screen_emergencies=False)
+        self._screener = screener
         self._supervisor = supervisor or AriSupervisor(ari)
         self._now = now
         self._on_queued = on_queued
@@ -149,6 +154,7 @@ class IvrApp:
             on_queued=self._on_queued,
             listener=self._listener if self._menu.speech is not None else None,
             callbacks=self._callbacks,
+            screener=self._screener,
         )
         pending = self._sessions.add(channel.id, session)
         session.start(flow.Started(within_hours=self._config.hours.is_open(self._now())))

@@ -29,6 +29,18 @@ from ticketing.calls.vocabulary import CallEndReason, Skill
 log = logging.getLogger(__name__)
 
 
+SCREEN_TIMEOUT_S = 6.0
+"""A description not read within this long counts as no emergency: the caller is never held up."""
+
+
+class EmergencyScreener(Protocol):
+    """Reads a recorded description for an emergency (speech recognition + the draft's emergency rules)."""
+
+    async def screen(self, recording_path: Path) -> str | None:
+        """``110``/``119``/``120``/``122``, or ``None``."""
+        ...
+
+
 QueuedHook = Callable[[uuid.UUID, str], None]
 """Called with ``(call_id, channel_id)`` right after a call left the menu for a queue (e.g. to start the
 live transcript of the conversation with the agent). It must not block; its failures are only logged."""
@@ -63,6 +75,7 @@ class CallSession:
         on_queued: QueuedHook | None = None,
         listener: Listener | None = None,
         callbacks: QueueCallbacks | None = None,
+        screener: EmergencyScreener | None = None,
     ) -> None:
         self.channel_id = channel_id
         self.ids = ids
@@ -73,6 +86,7 @@ class CallSession:
         self._on_queued = on_queued
         self._listener = listener
         self._callbacks = callbacks
+        self._screener = screener
         self._listens: set[str] = set()
         self._queue: asyncio.Queue[flow.Event] = asyncio.Queue()
         self._channel = ChannelCommands(ari, channel_id, recordings_dir, self.feed)
@@ -174,6 +188,8 @@ class CallSession:
                     return
                 log.info("call %s: place kept in %s (callback job %s)", channel, queue_name(skill), job_id)
                 self.feed(flow.CallbackBooked(request_id))
+            case cmd.ScreenEmergency(request_id=request_id, recording=recording):
+                self.feed(flow.EmergencyScreened(request_id, await self._screen(recording)))
             case cmd.ReportChoice(skill=skill):
                 await self._log.chose(self.ids.call_id, skill, steps=self._take_steps())
             case cmd.ReportStep(step=step):
@@ -196,6 +212,21 @@ class CallSession:
                 )
             case _:
                 raise TypeError(f"unknown command {command!r}")
+
+    async def _screen(self, recording: str) -> str | None:
+        if self._screener is None:
+            return None
+        path = self._channel.recording_path(recording)
+        try:
+            service = await asyncio.wait_for(self._screener.screen(path), SCREEN_TIMEOUT_S)
+        except Exception as exc:  # slow or broken recognition: the caller goes on as usual
+            log.warning(
+                "call %s: emergency screen of %s failed: %s", self.channel_id, recording, exc or "timeout"
+            )
+            return None
+        if service is not None:
+            log.warning("call %s: the description sounds like an emergency for %s", self.channel_id, service)
+        return service
 
     async def _estimate(self, skill: Skill) -> float | None:
         """The caller's expected wait in the skill's queue; ``None``: no callback can be offered."""

@@ -7,7 +7,8 @@ from datetime import datetime
 from asr.drafting.address import extract_address
 from asr.drafting.category import classify
 from asr.drafting.departments import load_table, suggest_department
-from asr.drafting.fields import DraftFields, DraftingConfig
+from asr.drafting.emergency import detect_emergency
+from asr.drafting.fields import DraftFields, DraftingConfig, EmergencyField
 from asr.drafting.keywords import extract_keywords
 from asr.drafting.phones import extract_phones
 from asr.drafting.summary import summarise
@@ -17,12 +18,17 @@ from ticketing.categories import Category
 
 
 def extract_draft(
-    text: str, config: DraftingConfig | None = None, *, now: datetime | None = None
+    text: str,
+    config: DraftingConfig | None = None,
+    *,
+    now: datetime | None = None,
+    menu_skill: str | None = None,
 ) -> DraftFields:
     """Read a draft work order from a call transcript.
 
     ``now`` anchors relative times (昨天, 上周三); naive values are taken as Asia/Shanghai, ``None`` means
-    the current time. Input beyond ``config.max_chars`` is ignored (``truncated`` is then true), which
+    the current time. ``menu_skill`` (the caller's menu branch, a ``Skill`` value) is a prior for the
+    category. Input beyond ``config.max_chars`` is ignored (``truncated`` is then true), which
     bounds the time spent on very long input. Empty or garbage input gives an empty draft of category
     其他 with low confidence; it never raises. A malformed ``config.departments_file`` raises
     :class:`ValueError` (a configuration error, not an input error).
@@ -33,16 +39,18 @@ def extract_draft(
     truncated = len(raw) > cfg.max_chars
     raw = raw[: cfg.max_chars]
     norm = normalise(raw)
-    category = classify(norm)
+    category = classify(norm, menu_skill=menu_skill)
     times = extract_times(norm, now)
-    phones = tuple(extract_phones(norm))
+    phones = tuple(extract_phones(norm, cfg.home_area_code))
     department = None
     if category.code is not Category.OTHER:  # out-of-scope or empty calls are not dispatched (R-SCOPE)
         department = suggest_department(norm.text, table)
+    hit = detect_emergency(norm)
+    emergency = None if hit is None else EmergencyField(hit.service.value, hit.confidence, hit.cues, hit.span)
     return DraftFields(
         category=category,
         phones=phones,
-        address=extract_address(norm),
+        address=extract_address(norm, cfg.home_city),
         time=primary_time(times),
         times=tuple(times),
         summary=summarise(
@@ -50,5 +58,6 @@ def extract_draft(
         ),
         keywords=tuple(extract_keywords(norm.text, cfg.max_keywords)),
         suggested_department=department,
+        emergency=emergency,
         truncated=truncated,
     )

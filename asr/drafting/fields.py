@@ -35,6 +35,8 @@ class DraftingConfig:
     """
 
     departments_file: Path | None = None
+    home_city: str | None = None  # the hotline's city (e.g. 北京市, 成都市): preferred for district names
+    home_area_code: str | None = None  # its telephone area code (010): a local landline said without it
     max_keywords: int = 8
     max_summary_chars: int = 80
     max_chars: int = 4000
@@ -48,6 +50,7 @@ class CategoryField:
     confidence: float
     cues: tuple[str, ...] = ()
     span: Span = None
+    unsure: bool = False  # too close to call: the agent must choose
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -55,6 +58,7 @@ class CategoryField:
             "code": self.code.value,
             "label": self.code.label_zh,
             "confidence": _conf(self.confidence),
+            "unsure": self.unsure,
             "cues": list(self.cues),
             "span": _span(self.span),
         }
@@ -185,6 +189,25 @@ class DepartmentField:
 
 
 @dataclass(frozen=True, slots=True)
+class EmergencyField:
+    """A matter for 110/119/120/122 (R-SCOPE): the caller must be sent there, not given a ticket silently."""
+
+    service: str  # 110 | 119 | 120 | 122
+    confidence: float
+    cues: tuple[str, ...] = ()
+    span: Span = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "service": self.service,
+            "confidence": _conf(self.confidence),
+            "cues": list(self.cues),
+            "span": _span(self.span),
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class DraftFields:
     """Everything read from one transcript; the agent corrects it before 登记 (R-REC)."""
 
@@ -196,6 +219,7 @@ class DraftFields:
     summary: SummaryField = field(default_factory=lambda: SummaryField("", 0.0))
     keywords: tuple[Keyword, ...] = ()
     suggested_department: DepartmentField | None = None
+    emergency: EmergencyField | None = None
     truncated: bool = False
 
     def to_dict(self) -> dict[str, Any]:
@@ -211,5 +235,6 @@ class DraftFields:
             "suggested_department": (
                 None if self.suggested_department is None else self.suggested_department.to_dict()
             ),
+            "emergency": None if self.emergency is None else self.emergency.to_dict(),
             "truncated": self.truncated,
         }

@@ -153,6 +153,15 @@ class RequestCallback:
 
 
 @dataclass(frozen=True, slots=True)
+class ScreenEmergency:
+    """Read the stored ``recording`` for an emergency; the glue feeds back
+    ``EmergencyScreened(request_id, service)`` within a few seconds, or ``CommandFailed(request_id)``."""
+
+    request_id: str
+    recording: str
+
+
+@dataclass(frozen=True, slots=True)
 class ReportAnswer:
     """Survey: the citizen answered one question about one matter (kept at once: a hang-up loses
     nothing). ``solved`` for Q1 问题是否解决, ``satisfaction`` (a :class:`Satisfaction` value) for Q2."""
@@ -196,6 +205,7 @@ Command = (
     | ReportEnd
     | EstimateWait
     | RequestCallback
+    | ScreenEmergency
     | ReportAnswer
     | ReportComment
     | ReportSurveyEnd

@@ -89,6 +89,15 @@ class CallbackBooked:
 
 
 @dataclass(frozen=True, slots=True)
+class EmergencyScreened:
+    """The answer to a :class:`~ivr.flows.commands.ScreenEmergency`: ``110``/``119``/``120``/``122``, or
+    ``None`` when the description is no emergency (or could not be read)."""
+
+    request_id: str
+    service: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class HungUp:
     """The caller hung up (ARI ``ChannelHangupRequest`` / ``StasisEnd``)."""
 
@@ -116,6 +125,7 @@ Event = (
     | SpeechNoMatch
     | WaitEstimated
     | CallbackBooked
+    | EmergencyScreened
     | HungUp
     | CommandFailed
 )

@@ -14,6 +14,9 @@ States (``MenuState``)::
       other key or no key in time: strike, reported as step ``invalid:<key>`` / ``timeout``;
         below max_attempts → MENU (notice + menu), else TRANSFER(general)
     TRANSFER --played--> SetVariables(HOTLINE_SKILL) + ContinueToQueue + ReportEnd(QUEUED) → DONE
+    with emergency screening configured, RECORDING (with audio) passes through SCREEN first: an emergency
+      → ReportStep(emergency:<service>) + SetVariables(QUEUE_PRIO, HOTLINE_EMERGENCY) → TRANSFER with the
+      redirect notice (emergency_<service>), never the callback offer; none found → on as below
     with a callback offer configured, RECORDING's and key 0's way to TRANSFER passes through
       OFFER (ivr.flows.callback_offer): not offered / declined / no key → TRANSFER;
       booked → Hangup + ReportEnd(CALLBACK_REQUESTED) → DONE; booking failed → TRANSFER (with an apology)
@@ -60,6 +63,12 @@ from ivr.flows.commands import (
     StopListening,
     StopPlayback,
     StopRecording,
+)
+from ivr.flows.emergency_screen import (
+    EMERGENCY_PRIORITY,
+    EMERGENCY_VARIABLE,
+    PRIORITY_VARIABLE,
+    EmergencyScreen,
 )
 from ivr.flows.events import (
     CommandFailed,
@@ -112,6 +121,7 @@ class MenuFlow:
         self._speech = self._config.speech
         self._listen: str | None = None
         self._offer: CallbackOffer | None = None
+        self._screen: EmergencyScreen | None = None
         self._after_offer: tuple[str, ...] = ()  # the transfer prompts, if the caller goes on to the queue
 
     # ------------------------------------------------------------------------------------ public
@@ -162,6 +172,12 @@ class MenuFlow:
             return self._hung_up()
         if self._state is MenuState.IDLE:
             return self._started(event) if isinstance(event, Started) else []
+        if self._state is MenuState.SCREEN and self._screen is not None:
+            screened = self._screen.handle(event)
+            if screened is not None:
+                return self._screened(screened.service)
+            if not isinstance(event, CommandFailed):
+                return []
         if self._state is MenuState.OFFER and self._offer is not None:
             commands, result = self._offer.handle(event)
             if result is not None:
@@ -259,6 +275,16 @@ class MenuFlow:
         self._after_offer = prompts
         self._offer = CallbackOffer(offer_config, f"{self._name}-offer", skill)
         return self._enter(MenuState.OFFER) + self._offer.start()
+
+    def _screened(self, service: str | None) -> list[Command]:
+        """The description was read: an emergency is told where to turn and goes to the front of the queue
+        (no callback offer); anything else goes on towards the queue."""
+        skill = self._skill or Skill.GENERAL
+        if service is None:
+            return self._to_queue(skill, self._p.thanks_transferring)
+        marks = {PRIORITY_VARIABLE: EMERGENCY_PRIORITY, EMERGENCY_VARIABLE: service}
+        return [ReportStep(f"emergency:{service}"), SetVariables(marks),
+                *self._transfer(skill, f"emergency_{service}", self._p.transfer_agent)]  # fmt: skip
 
     def _offer_over(self, result: OfferResult) -> list[Command]:
         skill = self._skill or Skill.GENERAL
@@ -382,6 +408,9 @@ class MenuFlow:
             skill = self._skill or Skill.GENERAL
             if failed:
                 return commands + self._transfer(skill, self._p.sorry_technical, self._p.transfer_agent)
+            if has_audio and self._config.screen_emergencies:
+                self._screen = EmergencyScreen(self._name, name)
+                return commands + self._enter(MenuState.SCREEN) + self._screen.start()
             return commands + self._to_queue(skill, self._p.thanks_transferring)
         # out-of-hours message
         if has_audio:

@@ -33,6 +33,7 @@ class MenuState(StrEnum):
     WAIT_DIGIT = "wait_digit"  # menu played, no-input timer running
     DESCRIBE = "describe"  # playing "describe the matter after the tone"
     RECORDING = "recording"  # recording the description
+    SCREEN = "emergency_screen"  # reading the description for an emergency (ivr.flows.emergency_screen)
     OFFER = "callback_offer"  # the queue-callback offer runs (ivr.flows.callback_offer)
     TRANSFER = "transfer"  # playing the last words before joining the queue
     OUT_OF_HOURS = "out_of_hours"  # playing the out-of-hours notice
@@ -82,6 +83,8 @@ class MenuConfig:
     """Speech in the menu (grammar recognition); ``None`` = keys only."""
     callback: CallbackOfferConfig | None = None
     """The queue-callback offer before a long wait; ``None`` = never offered."""
+    screen_emergencies: bool = False
+    """Read each description for an emergency before the caller waits (needs speech recognition)."""
 
     def __post_init__(self) -> None:
         if self.max_attempts < 1:

@@ -58,6 +58,30 @@ _PROMPTS = (
         "Thank you, transferring you now, please hold.",
     ),
     Prompt(
+        "emergency_110",
+        "您反映的情况可能涉及人身安全。如遇暴力、违法犯罪正在发生，请立即挂机拨打110。",
+        "Possibly a police matter: if violence or a crime is happening, hang up and dial 110 now.",
+        "您反映的情况可能涉及人身安全。如遇暴力、违法犯罪正在发生，请立即挂机拨打幺幺零。",
+    ),
+    Prompt(
+        "emergency_119",
+        "您反映的情况可能需要消防救援。如遇火灾、燃气泄漏或有人被困，请立即挂机拨打119。",
+        "Possibly a fire-brigade matter: fire, gas leak or someone trapped: hang up and dial 119 now.",
+        "您反映的情况可能需要消防救援。如遇火灾、燃气泄漏或有人被困，请立即挂机拨打幺幺九。",
+    ),
+    Prompt(
+        "emergency_120",
+        "您反映的情况可能需要医疗急救。如有人急病或受伤，请立即挂机拨打120。",
+        "Possibly a medical emergency: someone ill or injured: hang up and dial 120 now.",
+        "您反映的情况可能需要医疗急救。如有人急病或受伤，请立即挂机拨打幺二零。",
+    ),
+    Prompt(
+        "emergency_122",
+        "您反映的情况可能是交通事故。请注意安全，立即挂机拨打122。",
+        "Possibly a traffic accident: stay safe, hang up and dial 122 now.",
+        "您反映的情况可能是交通事故。请注意安全，立即挂机拨打幺二二。",
+    ),
+    Prompt(
         "callback_offer",
         "当前来电较多，需要等候较长时间。如需保留排队位置、稍后由我们回电，请按1；继续等候请按2。",
         "Long wait: press 1 to keep your place in the queue and be called back, 2 to keep waiting.",

@@ -38,7 +38,8 @@ from ivr.flows import (
     WaitEstimated,
 )
 from ivr.flows.callback_offer import CallbackOfferConfig
-from ivr.flows.commands import EstimateWait, RequestCallback
+from ivr.flows.commands import EstimateWait, RequestCallback, ScreenEmergency
+from ivr.flows.events import EmergencyScreened
 from ivr.prompts import CATALOGUE
 
 SEEDS = 2000
@@ -47,6 +48,7 @@ CONFIGS = [
     MenuConfig(max_attempts=1),
     MenuConfig(max_attempts=5, menu_timeout_s=2),
     MenuConfig(callback=CallbackOfferConfig(threshold_s=60)),
+    MenuConfig(callback=CallbackOfferConfig(threshold_s=60), screen_emergencies=True),
 ]
 DIGITS = "0123456789*#"
 
@@ -60,6 +62,7 @@ class Channel:
         self.timers: list[str] = []
         self.estimates: list[str] = []
         self.callbacks: list[str] = []
+        self.screens: list[str] = []
         self.seen_ids: list[str] = []
         self.log: list[Command] = []
         self.after_end: list[Command] = []
@@ -87,6 +90,9 @@ class Channel:
             elif isinstance(command, EstimateWait):
                 self.estimates.append(command.request_id)
                 self.seen_ids.append(command.request_id)
+            elif isinstance(command, ScreenEmergency):
+                self.screens.append(command.request_id)
+                self.seen_ids.append(command.request_id)
             elif isinstance(command, RequestCallback):
                 self.callbacks.append(command.request_id)
                 self.seen_ids.append(command.request_id)
@@ -94,6 +100,8 @@ class Channel:
 
     def well_behaved_event(self) -> Event | None:
         """What a healthy Asterisk (and ticketing) would report next, with no caller input."""
+        if self.screens:
+            return EmergencyScreened(self.screens.pop(), None)
         if self.estimates:
             return WaitEstimated(self.estimates.pop(), 300)
         if self.callbacks:
@@ -117,8 +125,20 @@ def random_event(rng: random.Random, channel: Channel) -> Event:
         return rng.choice(["junk", "", "c1-pb-999", "c1-matter", "c1-message"])
 
     kind = rng.choices(
-        ["dtmf", "played", "timer", "rec_ok", "rec_fail", "hangup", "cmd_fail", "started", "wait", "booked"],
-        weights=[30, 30, 12, 8, 4, 2, 4, 2, 6, 3],
+        [
+            "dtmf",
+            "played",
+            "timer",
+            "rec_ok",
+            "rec_fail",
+            "hangup",
+            "cmd_fail",
+            "started",
+            "wait",
+            "booked",
+            "screen",
+        ],
+        weights=[30, 30, 12, 8, 4, 2, 4, 2, 6, 3, 4],
     )[0]
     if kind == "dtmf":
         return Dtmf(rng.choice(DIGITS) if rng.random() < 0.95 else rng.choice(["", "12", "x"]))
@@ -133,10 +153,14 @@ def random_event(rng: random.Random, channel: Channel) -> Event:
     if kind == "hangup":
         return HungUp()
     if kind == "cmd_fail":
-        live = rng.choice([channel.playbacks, channel.recordings, channel.estimates, channel.callbacks])
+        live = rng.choice(
+            [channel.playbacks, channel.recordings, channel.estimates, channel.callbacks, channel.screens]
+        )
         return CommandFailed(rng.choice([None, some_id(live)]), "x")
     if kind == "wait":
         return WaitEstimated(some_id(channel.estimates), rng.choice([None, 0, 59.9, 60, 3600]))
+    if kind == "screen":
+        return EmergencyScreened(some_id(channel.screens), rng.choice([None, "119", "120", "999"]))
     if kind == "booked":
         return CallbackBooked(some_id(channel.callbacks))
     return Started(rng.random() < 0.5)

@@ -31,6 +31,13 @@ class DraftTaken(Conflict):
     error_id = "draft_taken"
 
 
+class EmergencyUnhandled(Conflict):
+    """The draft says the caller described an emergency (110/119/120/122): the agent must say what was
+    done about it (transferred, or not an emergency) before the matter becomes an ordinary ticket."""
+
+    error_id = "emergency_unhandled"
+
+
 class DraftService:
     """Claim drafts for recognition, store results and failures, reset for retry."""
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints, field_validator
 
@@ -49,6 +49,10 @@ class TicketCreate(StrictInput):
         default=None, description="the call's draft this ticket registers (linked both ways; its call too)"
     )
     call_id: uuid.UUID | None = Field(default=None, description="the call, when there is no draft to name")
+    emergency_handled: Literal["transferred", "not_emergency"] | None = Field(
+        default=None,
+        description="required when the draft flags an emergency (110/119/120/122): what the agent did",
+    )
     as_draft: bool = False
 
     @field_validator("category", mode="before")

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from ticketing.accounts.actor import Actor
 from ticketing.accounts.models import User
-from ticketing.calls.drafts import DraftService, UnknownDraft
+from ticketing.calls.drafts import DraftService, EmergencyUnhandled, UnknownDraft
 from ticketing.calls.models import Call, TicketDraft
 from ticketing.clock import Clock, utcnow
 from ticketing.departments.models import Department
@@ -119,6 +119,13 @@ class TicketService:
             raise UnknownDraft(f"draft {data.draft_id} does not exist", draft_id=str(data.draft_id))
         if data.call_id is not None and data.call_id != draft.call_id:
             raise InvalidInput("call_id is not the draft's call", field="call_id")
+        emergency = (draft.fields or {}).get("emergency")
+        if emergency and data.emergency_handled is None:  # R-SCOPE: never an ordinary ticket silently
+            raise EmergencyUnhandled(
+                f"the draft flags an emergency for {emergency.get('service')}: say whether the caller was "
+                "transferred or it is not an emergency (emergency_handled)",
+                draft_id=str(data.draft_id), service=emergency.get("service"), cues=emergency.get("cues", []),
+            )  # fmt: skip
         return draft.call_id
 
     @staticmethod
@@ -126,6 +133,8 @@ class TicketService:
         payload: dict[str, Any] = {"channel": data.channel.value, "category": data.category.value}
         if data.draft_id is not None:
             payload["draft_id"] = str(data.draft_id)
+        if data.emergency_handled is not None:
+            payload["emergency_handled"] = data.emergency_handled
         return payload
 
     # -- reading -----------------------------------------------------------------------------------

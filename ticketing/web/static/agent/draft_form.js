@@ -11,7 +11,7 @@ const DraftForm = (() => {
 
   const FIELDS = {
     category: "f-category", urgency: "f-urgency", title: "f-title", content: "f-content", location: "f-location",
-    callerName: "f-caller-name", phone: "f-phone",
+    callerName: "f-caller-name", phone: "f-phone", emergency: "f-emergency",
   };
   const CONF_OF = { category: "conf-category", title: "conf-title", content: "conf-content", location: "conf-location", phone: "conf-phone" };
 
@@ -59,6 +59,41 @@ const DraftForm = (() => {
     $("asr-state").textContent = call.content && call.content.error ? `来电信息读取失败：${call.content.error}`
       : draft ? ASR[draft.asr_status] + (draft.asr_error ? `：${draft.asr_error}` : "") : "";
     markConfidence();
+    renderEmergency(call);
+  }
+
+  // R-SCOPE: a draft that flags an emergency shows who must take it, a one-click transfer there, and asks
+  // the agent what was done before the matter can be registered.
+  const EMERGENCY_WHAT = { 110: "报警：暴力、违法犯罪、人身危险", 119: "火灾、燃气泄漏、被困", 120: "急病、受伤", 122: "交通事故" };
+
+  function emergencyOf(call) {
+    const draft = call && call.content && call.content.draft;
+    return (draft && draft.fields && draft.fields.emergency) || null;
+  }
+
+  function renderEmergency(call) {
+    const emergency = emergencyOf(call);
+    $("emergency-banner").hidden = !emergency;
+    $("emergency-choice").hidden = !emergency;
+    if (!emergency) return;
+    $("emergency-service").textContent = emergency.service;
+    $("emergency-number").textContent = emergency.service;
+    $("emergency-what").textContent = EMERGENCY_WHAT[emergency.service] || "";
+    $("emergency-cues").textContent = (emergency.cues || []).join("、");
+  }
+
+  async function transferToEmergency() {
+    const emergency = emergencyOf(Desk.current);
+    if (!emergency) return;
+    $("form-error").textContent = "";
+    try {
+      await api("/agents/me/transfer", { method: "POST", body: { target: emergency.service } });
+      $("f-emergency").value = "transferred";
+      saveForm();
+      $("transfer-message").textContent = `正在转接 ${emergency.service}：与对方通话后挂机即完成转接`;
+    } catch (error) {
+      $("form-error").textContent = errorText(error);
+    }
   }
 
   // Each pre-filled field's badge: its confidence, or "已修改" when the agent changed the value.
@@ -101,6 +136,14 @@ const DraftForm = (() => {
       location: values.location.trim() || null,
       caller: { name: values.callerName.trim() || null, phone: values.phone.trim() || null, confidential: values.confidential },
     };
+    if (emergencyOf(call)) {
+      if (!values.emergency) {
+        $("form-error").textContent = "该来电可能是紧急情况：请先转接或选择“核实不属于紧急情况”";
+        $("f-emergency").focus();
+        return;
+      }
+      body.emergency_handled = values.emergency;
+    }
     const content = call.content || {};
     if (content.draft && content.draft.id) body.draft_id = content.draft.id;
     else if (content.call && content.call.id) body.call_id = content.call.id;
@@ -127,6 +170,7 @@ const DraftForm = (() => {
       event.preventDefault();
       submit();
     });
+    $("btn-emergency-transfer").addEventListener("click", transferToEmergency);
     $("draft-form").addEventListener("input", () => {
       saveForm();
       markConfidence();
