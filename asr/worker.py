@@ -27,6 +27,7 @@ from asr.engine import AsrEngine, Transcript
 from asr.errors import AsrError, AudioError, ModelMissing
 from asr.transcribe import transcribe_file
 from ticketing.calls.drafts import DraftService
+from ticketing.calls.models import Call
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,7 @@ class Job:
 
     draft_id: uuid.UUID
     recording_path: str
+    menu_skill: str | None = None  # the caller's menu branch: a prior for the category
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,11 @@ class Outcome:
     detail: str  # the transcript (ok) or the failure reason
     rtf: float = 0.0
     audio_s: float = 0.0
+
+
+def _menu_skill(session: Session, call_id: uuid.UUID | None) -> str | None:
+    call = session.get(Call, call_id) if call_id is not None else None
+    return None if call is None else call.skill
 
 
 def failure_reason(exc: BaseException, path: str) -> str:
@@ -123,7 +130,7 @@ class DraftRecognizer:
 
     async def _process(self, job: Job) -> Outcome:
         try:
-            transcript, fields = await asyncio.to_thread(self._recognise, job.recording_path)
+            transcript, fields = await asyncio.to_thread(self._recognise, job.recording_path, job.menu_skill)
         except Exception as exc:
             reason = failure_reason(exc, job.recording_path)
             if isinstance(exc, AsrError):
@@ -144,12 +151,12 @@ class DraftRecognizer:
         )
         return Outcome(job.draft_id, True, transcript.text, transcript.rtf, transcript.duration)
 
-    def _recognise(self, path: str) -> tuple[Transcript, dict[str, Any]]:
+    def _recognise(self, path: str, menu_skill: str | None = None) -> tuple[Transcript, dict[str, Any]]:
         """Blocking (run in a thread): decode, recognise on the engine's pool, extract the fields."""
         if not path:
             raise AudioError("the draft has no recording path")
         transcript = transcribe_file(self._engine, path, self.model)
-        extract = self._extract or (lambda text: extract_draft(text, self._drafting))
+        extract = self._extract or (lambda text: extract_draft(text, self._drafting, menu_skill=menu_skill))
         fields: dict[str, Any] = extract(transcript.text).to_dict()
         return transcript, fields
 
@@ -158,7 +165,8 @@ class DraftRecognizer:
     def _claim(self) -> list[Job]:
         with self._sessions.begin() as session:
             drafts = DraftService(session).claim_pending(self._batch)
-            return [Job(d.id, d.recording_path or "") for d in drafts]
+            skills = {d.id: _menu_skill(session, d.call_id) for d in drafts}
+            return [Job(d.id, d.recording_path or "", skills[d.id]) for d in drafts]
 
     def _store_result(self, draft_id: uuid.UUID, transcript: Transcript, fields: dict[str, Any]) -> None:
         with self._sessions.begin() as session:

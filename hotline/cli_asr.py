@@ -7,7 +7,6 @@ the transcript model, unless ``--model`` says otherwise.
 
 from __future__ import annotations
 
-import importlib
 import json
 import sys
 from collections.abc import Callable
@@ -17,6 +16,7 @@ from typing import Any
 import click
 
 from asr.errors import AsrError
+from hotline.cli_drafting import evaluate_command, train_category
 from hotline.settings import Settings
 
 
@@ -31,16 +31,13 @@ def _fail(exc: AsrError) -> click.ClickException:
     return click.ClickException(f"{exc.error_id}: {exc.message}")
 
 
-def _extract_draft() -> Callable[[str], Any] | None:
-    """``asr.drafting.extract_draft`` if that module exists (it is written separately), else ``None``."""
-    try:
-        module = importlib.import_module("asr.drafting")
-    except ModuleNotFoundError as exc:
-        if exc.name == "asr.drafting":
-            return None
-        raise
-    extract: Callable[[str], Any] = module.extract_draft
-    return extract
+def _extract_draft() -> Callable[[str], Any]:
+    """Draft extraction with this centre's city and area code (from the settings)."""
+    from asr.drafting import extract_draft
+    from hotline.ivr_runtime import drafting_config
+
+    config = drafting_config(_settings())
+    return lambda text: extract_draft(text, config)
 
 
 def _draft_dict(extract: Callable[[str], Any], text: str) -> dict[str, Any]:
@@ -198,7 +195,7 @@ def transcribe(
                     failures += 1
                     click.echo(f"{path}: {result.error_id}: {result.message}", err=True)
                     continue
-                draft = _draft_dict(extract, result.text) if extract is not None else None
+                draft = _draft_dict(extract, result.text)
                 if as_json:
                     click.echo(_dumps({"file": str(path), "transcript": result.to_dict(), "draft": draft}))
                 else:
@@ -232,10 +229,6 @@ def draft(text: str | None, file_: Path | None) -> None:
     else:
         raise click.UsageError("give exactly one of --text or --file")
     extract = _extract_draft()
-    if extract is None:
-        raise click.ClickException(
-            "draft extraction is not available: the asr.drafting module is not installed"
-        )
     click.echo(_dumps(_draft_dict(extract, content)))
 
 
@@ -287,3 +280,7 @@ def retry(draft_ids: tuple[str, ...], now: bool, model: str | None) -> None:
             raise click.ClickException(f"{failed} of {len(outcomes)} drafts failed again")
     finally:
         db.dispose()
+
+
+asr_group.add_command(train_category)
+asr_group.add_command(evaluate_command)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from asr.drafting.divisions import divisions
 from asr.drafting.fields import ADDRESS_PARTS, AddressField
 from asr.drafting.segment import boundaries
 from asr.drafting.text import NUMERAL_CHARS, NormText, numerals_to_digits
@@ -24,6 +25,7 @@ _NAME = "[^" + re.escape(_EXCLUDED) + "\\s]"
 # Below street level: Chinese numerals allowed (文三路, 中山二路), no street or road inside the name.
 _NAME_LOW = "[^" + re.escape(_STOP + _PUNCT + "省市区县街路镇乡道0123456789") + "\\s]"
 _NUM = f"[0-9{NUMERAL_CHARS}]{{1,5}}"
+_ORDINALS = "一二三四五六七八九十"
 
 # (kind, pattern, length of the shortest name); names start where a jieba word starts.
 _PATTERNS: tuple[tuple[str, re.Pattern[str], int], ...] = (
@@ -31,12 +33,23 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str], int], ...] = (
     ("city", re.compile(f"{_NAME}{{2,5}}市(?!场)"), 2),
     ("district", re.compile(f"{_NAME}{{2,5}}(?:区|县)"), 2),
     ("street", re.compile(f"{_NAME}{{2,5}}(?:街道|镇|乡)"), 2),
-    ("road", re.compile(f"{_NAME_LOW}{{2,4}}(?:大道|路(?![灯口费况线子人])|街(?!道)|巷|弄)"), 2),
-    ("community", re.compile(f"{_NAME_LOW}{{2,6}}?(?:小区|社区|花园|家园|公寓|新村|村|苑|大厦)"), 2),
-    ("building", re.compile(f"(?:{_NUM}(?:号楼|栋|幢|单元|号|楼|层|室))+"), 0),
+    ("road", re.compile(f"{_NAME_LOW}{{2,4}}(?:大道|路(?![灯口费况线子人])|街(?!道)|巷)(?:{_NUM}段)?"), 2),
+    (
+        "community",
+        re.compile(
+            f"{_NAME_LOW}{{2,6}}?(?:小区|社区|花园|家园|公寓|新村|村|苑|大厦|[东西南北]里|园|城(?![市区管里])|"
+            f"[{_ORDINALS}]区)(?:[{_ORDINALS}]区)?"
+        ),
+        2,
+    ),
+    (
+        "building",
+        re.compile(f"(?:{_NUM}(?:号楼|栋|幢|单元|号院|号|弄|楼|层|室|区(?=[0-9{NUMERAL_CHARS}])))+"),
+        0,
+    ),
 )
 _SUFFIX = re.compile(
-    "(?:省|自治区|市|区|县|街道|镇|乡|大道|路|街|巷|弄|小区|社区|花园|家园|公寓|新村|村|苑|大厦)$"
+    "(?:省|自治区|市|区|县|街道|镇|乡|大道|路|街|巷|弄|小区|社区|花园|家园|公寓|新村|村|苑|大厦|[东西南北]里|园|城)$"
 )
 # Suffix look-alikes that are not administrative places.
 _NOT_CITY = ("超市", "城市", "菜市", "夜市", "股市", "门市", "都市", "上市")
@@ -65,6 +78,11 @@ _NOT_ROAD = (
     "大路",
     "老路",
 )
+_NOT_COMMUNITY = (
+    "公园", "幼儿园", "校园", "动物园", "植物园", "游乐园", "乐园", "果园", "菜园", "陵园", "产业园",
+    "工业园", "县城", "进城", "老城", "全城", "满城", "出城", "古城", "长城", "省城", "京城", "城里", "同城",
+)  # fmt: skip
+_VERBS = re.compile("联系|帮忙|麻烦|通知|告诉|需要|希望|反映|找")
 _NOT_DISTRICT_BEFORE = set("小社园景片辖学营厂矿校病保地郊市考分灾")
 _MAX_GAP = 6  # characters between two components of one address
 _GAP_OK = re.compile(r"^(?:[，,、。\s]|那个|这个|就在|就是|在|的|是|不对|不是|那边|这边|上|旁边)*$")
@@ -81,13 +99,15 @@ class _Part:
 
 def _accept(kind: str, value: str) -> bool:
     if kind == "city":
-        return not value.endswith(_NOT_CITY)
+        return divisions().city_suffix(value) is not None or not value.endswith(_NOT_CITY)
     if kind == "district":
         return value[-2] not in _NOT_DISTRICT_BEFORE
-    if kind == "road":
-        return not value.endswith(_NOT_ROAD)
-    if kind == "community" and value.endswith("村"):
-        return len(value) >= 3
+    if kind == "road":  # 十二路 is a bus line
+        return not value.endswith(_NOT_ROAD) and not all(c in NUMERAL_CHARS for c in value[:-1])
+    if kind == "community":
+        if value.endswith(_NOT_COMMUNITY) or _VERBS.search(value):
+            return False  # 帮忙联系社区: the community office, not a place
+        return len(value) >= 3 or not value.endswith(("村", "园", "城"))
     return True
 
 
@@ -107,7 +127,27 @@ def _word_start(
     return next((pos for pos in positions if pos in words), None)
 
 
-def _parts(norm: NormText) -> list[_Part]:
+def _real_places(part: _Part, home_city: str | None) -> list[_Part]:
+    """A district or city cut to the real division name it ends with; words before a district that name
+    a city become the city ("成都武侯区" → 成都市 + 武侯区; "投诉朝阳区" → 朝阳区)."""
+    table = divisions()
+    if part.kind == "city":
+        full = table.city_suffix(part.value)
+        if full is not None and part.value.endswith(full):
+            return [_Part("city", full, part.end - len(full), part.end)]
+        return [part]
+    if part.kind != "district":
+        return [part]
+    name = table.district_suffix(part.value, home_city)
+    if name is None or name == part.value:
+        return [part]
+    start = part.end - len(name)
+    city = table.city_suffix(part.value[: -len(name)])
+    district = _Part("district", name, start, part.end)
+    return [_Part("city", city, part.start, start), district] if city else [district]
+
+
+def _parts(norm: NormText, home_city: str | None = None) -> list[_Part]:
     text = norm.text
     words = boundaries(text)
     found: list[_Part] = []
@@ -118,7 +158,8 @@ def _parts(norm: NormText) -> list[_Part]:
                 continue
             value = text[start : match.end()]
             if _accept(kind, value):
-                found.append(_Part(kind, value, start, match.end()))
+                found.extend(_real_places(_Part(kind, value, start, match.end()), home_city))
+    found += _named_cities(text, found) + _named_districts(text, found)
     found.sort(key=lambda p: (p.start, -p.end))
     # Overlaps: keep the earlier, longer match (a road inside a community name, etc.).
     kept: list[_Part] = []
@@ -127,6 +168,31 @@ def _parts(norm: NormText) -> list[_Part]:
             continue
         kept.append(part)
     return kept
+
+
+def _named_cities(text: str, found: list[_Part]) -> list[_Part]:
+    """Cities named in full ("成都市") or, right before another component, by their short name
+    ("成都武侯区"): found by the division table, since the name pattern cannot tell 成都 from a sentence."""
+    table = divisions()
+    starts = {p.start for p in found}
+    cities: list[_Part] = []
+    for match in table.city_names.finditer(text):
+        name = match.group(0)
+        full = table.cities[name]
+        if name == full or match.end() in starts:
+            cities.append(_Part("city", full, match.start(), match.end()))
+    return cities
+
+
+def _named_districts(text: str, found: list[_Part]) -> list[_Part]:
+    """Real district names the name pattern cannot read (门头沟区: 门 stops a name), three characters or
+    more (城区 is a district name too, and a common word)."""
+    have = {(p.start, p.end) for p in found if p.kind == "district"}
+    return [
+        _Part("district", m.group(0), m.start(), m.end())
+        for m in divisions().district_names.finditer(text)
+        if (m.start(), m.end()) not in have
+    ]
 
 
 def _clusters(text: str, parts: list[_Part]) -> list[list[_Part]]:
@@ -142,9 +208,10 @@ def _clusters(text: str, parts: list[_Part]) -> list[list[_Part]]:
     return [c for c in clusters if any(p.kind != "building" for p in c)]
 
 
-def extract_address(norm: NormText) -> AddressField | None:
-    """The most complete address in the transcript, or ``None`` when none is given."""
-    clusters = _clusters(norm.text, _parts(norm))
+def extract_address(norm: NormText, home_city: str | None = None) -> AddressField | None:
+    """The most complete address in the transcript, or ``None`` when none is given (``home_city``: the
+    hotline's city, preferred when a district name exists in several cities)."""
+    clusters = _clusters(norm.text, _parts(norm, home_city))
     if not clusters:
         return None
     best = max(clusters, key=lambda c: (len({p.kind for p in c}), c[-1].end))

@@ -13,6 +13,9 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 
+import numpy as np
+
+from asr.drafting.classifier import CategoryModel, Vector, bundled_model
 from asr.drafting.fields import CategoryField
 from asr.drafting.text import NormText
 from ticketing.categories import Category
@@ -116,20 +119,51 @@ def _retracted(text: str, end: int) -> bool:
     return _RETRACTION_AFTER.match(text[end : end + 6]) is not None
 
 
-def classify(norm: NormText) -> CategoryField:
-    """Category with confidence, the cue words that decided it and the span of the strongest cue."""
+Evidence = dict[Category, list[tuple[float, str, int, int]]]
+
+
+def cue_evidence(norm: NormText) -> tuple[dict[Category, float], Evidence]:
+    """The cue words found, summed per category, and each match (weight, word, start, end)."""
+    scores, cues, _ = _cues(norm)
+    return scores, cues
+
+
+def _cues(norm: NormText) -> tuple[dict[Category, float], Evidence, list[tuple[int, int]]]:
     text = norm.text
     scores: dict[Category, float] = defaultdict(float)
-    cues: dict[Category, list[tuple[float, str, int, int]]] = defaultdict(list)
+    cues: Evidence = defaultdict(list)
+    void: list[tuple[int, int]] = []  # negated, taken back, or naming an earlier matter
     for regex, cue in _COMPILED:
         for match in regex.finditer(text):
             start, end = match.span()
             if cue.negatable and (_negated(text, start) or _retracted(text, end)):
+                void.append((start, end))
                 continue
             if match.group(0) in _NOUN_CUES and _NOUN_BEFORE.search(text[max(0, start - 2) : start]):
+                void.append((start, end))
                 continue
             scores[cue.category] += cue.weight
             cues[cue.category].append((cue.weight, match.group(0), start, end))
+    return dict(scores), cues, void
+
+
+_FILLERS = re.compile("[嗯啊呃哦噢喂哎唉呀吧嘛呢哈]|那个|这个|就是|然后|你好|您好")
+
+
+def model_text(norm: NormText) -> str:
+    """What the statistical model reads: the text with the cue words the caller negated or took back
+    blanked out ("不是投诉，就是提个意见" must not read as a complaint to the n-grams either)."""
+    _, _, void = _cues(norm)
+    chars = list(norm.text)
+    for start, end in void:
+        chars[start:end] = " " * (end - start)
+    return "".join(chars)
+
+
+def classify_by_cues(norm: NormText) -> CategoryField:
+    """Category with confidence from the cue words alone (the fallback when no model is built)."""
+    text = norm.text
+    scores, cues = cue_evidence(norm)
     ranked = sorted(scores.items(), key=lambda item: item[1], reverse=True)
     if not ranked or ranked[0][1] < _MIN_SCORE:
         # R-TALK: most calls are consultations; a real question with no other cue is one.
@@ -143,7 +177,61 @@ def classify(norm: NormText) -> CategoryField:
     margin = (top - second) / top
     strength = min(1.0, top / 5.0)
     confidence = 0.3 + 0.45 * margin + 0.2 * strength
-    evidence = sorted(cues[best], key=lambda item: (-item[0], item[2]))
+    return _field(best, min(0.95, confidence), cues, norm)
+
+
+def _field(
+    best: Category, confidence: float, cues: Evidence, norm: NormText, *, unsure: bool = False
+) -> CategoryField:
+    evidence = sorted(cues.get(best, []), key=lambda item: (-item[0], item[2]))
     words = tuple(dict.fromkeys(word for _, word, _, _ in evidence))
-    _, _, start, end = evidence[0]
-    return CategoryField(best, min(0.95, confidence), words, norm.span(start, end))
+    span = norm.span(evidence[0][2], evidence[0][3]) if evidence else None
+    return CategoryField(best, confidence, words, span, unsure=unsure)
+
+
+UNSURE_BELOW = 0.5
+"""A category less probable than this is shown as unsure (the agent must choose)."""
+
+# The menu branch the caller chose (ticketing.calls.vocabulary.Skill values) → the categories it stands for.
+MENU_CATEGORIES: dict[str, tuple[Category, ...]] = {
+    "consult": (Category.CONSULT,),
+    "help": (Category.HELP,),
+    "complaint_report": (Category.COMPLAINT, Category.REPORT),
+    "suggestion_praise": (Category.SUGGESTION, Category.PRAISE),
+}
+MENU_TRUST = 0.5
+"""Share of the prior mass the menu choice puts on its categories (the rest is spread evenly): callers
+often press the first key that seems close, so the words still decide a clear case."""
+
+
+def menu_prior(classes: tuple[Category, ...], menu_skill: str | None) -> Vector | None:
+    """Log prior over ``classes`` from the menu branch (``None``: no usable choice)."""
+    chosen = MENU_CATEGORIES.get(menu_skill or "")
+    if not chosen:
+        return None
+    prior = np.full(len(classes), (1.0 - MENU_TRUST) / len(classes))
+    for index, category in enumerate(classes):
+        if category in chosen:
+            prior[index] += MENU_TRUST / len(chosen)
+    log_prior: Vector = np.log(prior)
+    return log_prior
+
+
+def classify(
+    norm: NormText, *, menu_skill: str | None = None, model: CategoryModel | None = None
+) -> CategoryField:
+    """The category: the linear model over the text joined with the cue words and the menu choice, as a
+    calibrated probability; below :data:`UNSURE_BELOW` the field says ``unsure``. Without a built model
+    (``model`` ``None`` and nothing bundled) the cue words alone decide."""
+    model = model or bundled_model()
+    if model is None:
+        return classify_by_cues(norm)
+    if len(_CJK.findall(_FILLERS.sub("", norm.text))) < 2:
+        return CategoryField(Category.OTHER, 0.1, (), unsure=True)  # nothing but fillers was said
+    scores, cues = cue_evidence(norm)
+    cue_vector = np.array([scores.get(c, 0.0) for c in model.classes])
+    logits = model.logits(model_text(norm))
+    probabilities = model.combine(logits, cue_vector, menu_prior(model.classes, menu_skill))
+    best = int(np.argmax(probabilities))
+    confidence = float(probabilities[best])
+    return _field(model.classes[best], confidence, cues, norm, unsure=confidence < UNSURE_BELOW)

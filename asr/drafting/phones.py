@@ -122,11 +122,30 @@ def _numbers_in_run(run: _Run) -> list[_Found]:
     return found
 
 
-def extract_phones(norm: NormText) -> list[PhoneField]:
-    """All distinct callback numbers in speaking order, after applying corrections."""
+_PHONE_WORDS = re.compile("电话|号码|座机|手机|打|联系|拨")
+
+
+def _local_landline(run: _Run, norm: NormText, area_code: str | None) -> list[_Found]:
+    """A 7- or 8-digit number said without its area code after a phone word (家里电话八八二三幺七六五): a
+    landline of the hotline's own city."""
+    d = run.digits
+    if not area_code or len(d) not in (7, 8) or d[0] in "01":
+        return []
+    before = norm.text[max(0, run.positions[0] - 8) : run.positions[0]]
+    if not _PHONE_WORDS.search(before):
+        return []
+    number = _valid(area_code + d)
+    if number is None:
+        return []
+    return [_Found(number, "landline", run.positions[0], run.positions[-1] + 1, d)]
+
+
+def extract_phones(norm: NormText, home_area_code: str | None = None) -> list[PhoneField]:
+    """All distinct callback numbers in speaking order, after applying corrections (``home_area_code``:
+    the hotline's, for a local landline said without it)."""
     accepted: list[_Found] = []
     for run in _runs(norm):
-        numbers = _numbers_in_run(run)
+        numbers = _numbers_in_run(run) or _local_landline(run, norm, home_area_code)
         start = run.positions[0]
         previous = accepted[-1] if accepted else None
         corrects = (

@@ -328,7 +328,7 @@ def test_the_agent_takes_a_call_on_the_desktop_and_the_wallboard_follows(
                        media_port=free_udp_range(4), server_port=rig.box.ports.sip)  # fmt: skip
     assert phone.register().ok
     phone_folder = Path(tempfile.mkdtemp(prefix="desktop-phone-"))
-    answering = phone.answer(phone_folder, Answer(ring_ms=RING_MS, talk_ms=TALK_MS), calls=1, timeout_s=150)
+    answering = phone.answer(phone_folder, Answer(ring_ms=RING_MS, talk_ms=TALK_MS), calls=1, timeout_s=300)
     p, speech = rig.prompts, rig.speech
     steps: list[Step] = [
         Wait(1500), Press("1", 700), Wait(ms(p["describe"]) + 800),

