@@ -43,6 +43,8 @@ _DAY = (
     "|(?P<wpre>上上|上|这|本|下)个?(?:周|星期|礼拜)(?P<wday>[一二三四五六日天末])?"
     "|(?:周|星期|礼拜)(?P<wday2>[一二三四五六日天])"
     f"|(?P<yr>今年|去年|明年)?(?P<mon>{_MONTH})月份?(?:(?P<mday>{_DAY_OF_MONTH})[日号])?"
+    f"|(?P<mshift>上个?月|下个?月|这个月|本月)(?P<mday2>{_DAY_OF_MONTH})[日号]"
+    f"|(?P<ago>{_N}{{1,3}}|两)天(?:以)?前"
     "|(?P<lastm>上个?月|这个月|本月)"
 )
 _ABSOLUTE = re.compile(
@@ -111,6 +113,21 @@ def _resolve(match: re.Match[str], now: datetime) -> tuple[datetime, str] | None
         except ValueError:
             return None
         granularity = "day" if mday else "month"
+    elif g.get("mshift"):
+        first = today.replace(day=1)
+        if g["mshift"].startswith("上"):
+            first = (first - timedelta(days=1)).replace(day=1)
+        elif g["mshift"].startswith("下"):
+            first = (first + timedelta(days=32)).replace(day=1)
+        try:
+            day = first.replace(day=chinese_to_int(g["mday2"]) or 1)
+        except ValueError:
+            return None
+    elif g.get("ago"):
+        days = chinese_to_int(g["ago"])
+        if days is None or days > 366:
+            return None
+        day = today - timedelta(days=days)
     elif g.get("lastm"):
         first = today.replace(day=1)
         day = (first - timedelta(days=1)).replace(day=1) if g["lastm"].startswith("上") else first

@@ -19,7 +19,7 @@ served before them.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,7 @@ from test_agent_call import Desktop, Rig, citizen, open_rig, phone
 
 from sandbox.ports import free_udp_range
 from sandbox.sipp.citizen import AwaitHangup, Press, Speak, Step, Wait
-from sandbox.sipp.phone import CitizenLine, finished, invites_by_number
+from sandbox.sipp.phone import AgentPhone, CitizenLine, finished, invites_by_number
 from sandbox.sipp.scenario import Answer
 
 CALLER = "13900139005"
@@ -52,6 +52,30 @@ def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
 def bind_agent(rig: Rig) -> None:
     rig.api("admin", "POST", "/agents", {"username": "agent01", "extension": "1001",
             "skills": ["general", "help"], "wrapup_seconds": 5}, ok=201)  # fmt: skip
+
+
+def agent_then_citizen(
+    rig: Rig, agent_phone: AgentPhone, job_of: Callable[[Rig], dict[str, Any] | None], what: str
+) -> tuple[dict[str, Any], Path]:
+    """The agent's phone and the citizen's line both answer; the agent gets ready; the job is done and both
+    SIPps ended well. Returns the job and the citizen line's folder (its INVITEs)."""
+    phone_folder = Path(tempfile.mkdtemp(prefix="callback-agent-"))
+    agent_answers = agent_phone.answer(phone_folder, Answer(ring_ms=800, talk_ms=None), calls=1, timeout_s=90)
+    line_folder = Path(tempfile.mkdtemp(prefix="callback-citizen-"))
+    line = CitizenLine(port=rig.box.ports.trunk, media_port=free_udp_range(4))
+    citizen_answers = line.answer(line_folder, Answer(ring_ms=800, talk_ms=3000), calls=1, timeout_s=90)
+    try:
+        rig.api("agent01", "POST", "/agents/me/ready")
+        done = wait_for(lambda: (j := job_of(rig)) is not None and j["state"] == "done" and j, 90, what)
+        agent_result = finished(agent_answers, phone_folder, 30)
+        citizen_result = finished(citizen_answers, line_folder, 30)
+    finally:
+        for process in (agent_answers, citizen_answers):
+            if process.poll() is None:
+                process.kill()
+    assert agent_result.ok, agent_result.stderr
+    assert citizen_result.ok, citizen_result.stderr
+    return done, line_folder
 
 
 def missed_job(rig: Rig) -> dict[str, Any] | None:
@@ -78,27 +102,7 @@ def test_a_caller_who_gave_up_is_called_back_agent_first(rig: Rig) -> None:
         assert job["call_id"] == str(abandoned[0].id)
         assert job["dials"] == []  # nobody free in the queue: the citizen is not called yet
 
-        phone_folder = Path(tempfile.mkdtemp(prefix="callback-agent-"))
-        agent_answers = agent_phone.answer(phone_folder, Answer(ring_ms=800, talk_ms=None), calls=1,
-                                           timeout_s=90)  # fmt: skip
-        line_folder = Path(tempfile.mkdtemp(prefix="callback-citizen-"))
-        line = CitizenLine(port=rig.box.ports.trunk, media_port=free_udp_range(4))
-        citizen_answers = line.answer(line_folder, Answer(ring_ms=800, talk_ms=3000), calls=1, timeout_s=90)
-        try:
-            rig.api("agent01", "POST", "/agents/me/ready")
-            done = wait_for(
-                lambda: (j := missed_job(rig)) is not None and j["state"] == "done" and j,
-                90,
-                "the callback to be made",
-            )
-            agent_result = finished(agent_answers, phone_folder, 30)
-            citizen_result = finished(citizen_answers, line_folder, 30)
-        finally:
-            for process in (agent_answers, citizen_answers):
-                if process.poll() is None:
-                    process.kill()
-        assert agent_result.ok, agent_result.stderr
-        assert citizen_result.ok, citizen_result.stderr
+        done, line_folder = agent_then_citizen(rig, agent_phone, missed_job, "the callback to be made")
         assert [d["outcome"] for d in done["dials"]] == ["answered"]
         assert invites_by_number(line_folder) == {CALLER: 1}  # the citizen was called once
         offered = wait_for(lambda: desktop.of("pop.offered"), 10, "the pop of the callback")
@@ -152,27 +156,9 @@ def test_a_caller_who_kept_their_place_is_called_back_before_those_behind_them(r
         rig.start(with_ivr=True)
         desktop = Desktop(rig.base, rig.token("agent01"))
 
-        phone_folder = Path(tempfile.mkdtemp(prefix="vhold-agent-"))
-        agent_answers = agent_phone.answer(phone_folder, Answer(ring_ms=800, talk_ms=None), calls=1,
-                                           timeout_s=90)  # fmt: skip
-        line_folder = Path(tempfile.mkdtemp(prefix="vhold-citizen-"))
-        line = CitizenLine(port=rig.box.ports.trunk, media_port=free_udp_range(4))
-        citizen_answers = line.answer(line_folder, Answer(ring_ms=800, talk_ms=3000), calls=1, timeout_s=90)
-        try:
-            rig.api("agent01", "POST", "/agents/me/ready")
-            done = wait_for(
-                lambda: (j := queue_job(rig)) is not None and j["state"] == "done" and j,
-                60,
-                "the kept place to be called back",
-            )
-            agent_result = finished(agent_answers, phone_folder, 30)
-            citizen_result = finished(citizen_answers, line_folder, 30)
-        finally:
-            for process in (agent_answers, citizen_answers):
-                if process.poll() is None:
-                    process.kill()
-        assert agent_result.ok, agent_result.stderr
-        assert citizen_result.ok, citizen_result.stderr
+        done, line_folder = agent_then_citizen(
+            rig, agent_phone, queue_job, "the kept place to be called back"
+        )
         assert [d["outcome"] for d in done["dials"]] == ["answered"]  # one attempt, across the restart
         assert invites_by_number(line_folder) == {KEEPER: 1}
         offered = wait_for(lambda: desktop.of("pop.offered"), 10, "the pop of the kept place")

@@ -91,3 +91,23 @@ def test_span_points_into_the_original_text() -> None:
     found = first(text)
     assert found.span is not None
     assert text[found.span[0] : found.span[1]] == "昨天 晚上 八点 多"
+
+
+@pytest.mark.parametrize(
+    ("text", "start"),
+    [
+        ("三天前晚上楼下很吵", datetime(2026, 3, 15, 18, 0)),
+        ("两天前就停水了", datetime(2026, 3, 16)),
+        ("上个月二十号交的材料", datetime(2026, 2, 20)),
+        ("下个月十号之前要办完", datetime(2026, 4, 10)),
+        ("这个月五号开始施工", datetime(2026, 3, 5)),
+    ],
+)
+def test_days_ago_and_a_day_of_the_last_or_next_month(text: str, start: datetime) -> None:
+    found = first(text)
+    assert found.kind == "absolute"
+    assert found.start == start.replace(tzinfo=SH)
+
+
+def test_a_day_that_does_not_exist_in_that_month_is_no_time() -> None:
+    assert primary_time(extract_times(normalise("上个月三十号"), NOW)) is None  # February has no 30th
