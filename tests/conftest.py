@@ -12,6 +12,7 @@ any test asking for ``pg_url``) are skipped. CI never sets it; combining it with
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import tempfile
@@ -46,6 +47,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if item.get_closest_marker("postgres") is not None:
             item.add_marker(skip)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """``needs_tools``: a missing program fails the test loudly (scripts/bootstrap.sh installs them all)."""
+    for marker in item.iter_markers("needs_tools"):
+        missing = [tool for tool in marker.args if shutil.which(tool) is None]
+        if missing:
+            pytest.fail(f"{', '.join(missing)} not installed: run scripts/bootstrap.sh (make test does)")
 
 
 def _free_port() -> int:

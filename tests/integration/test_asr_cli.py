@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import shutil
 import subprocess
 import zipfile
 from pathlib import Path
@@ -19,7 +18,7 @@ from hotline.settings import load_settings
 PHRASES = ["민원 접수", "전화 상담", "주소 변경", "안녕하세요", "아니오"]
 GRAMMAR = ",".join(PHRASES)
 
-pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
+pytestmark = pytest.mark.needs_tools("espeak-ng")
 
 
 def run(tmp_path: Path, *args: str) -> Result:

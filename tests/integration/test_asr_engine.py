@@ -9,7 +9,6 @@ resampling, concurrency. The model is loaded once for the whole session (the pro
 from __future__ import annotations
 
 import asyncio
-import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,7 +32,7 @@ PHRASES = ["민원 접수", "전화 상담", "주소 변경", "안녕하세요",
 # here: byte-swapped samples 0/5, 22.05 kHz samples passed as 16 kHz 1/5, telephone-band audio 2/5.
 MIN_RIGHT = 4
 
-pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
+pytestmark = pytest.mark.needs_tools("espeak-ng")
 
 
 def speak(text: str, out: Path) -> Path:

