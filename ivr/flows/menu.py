@@ -173,9 +173,14 @@ class MenuFlow:
         if self._state is MenuState.IDLE:
             return self._started(event) if isinstance(event, Started) else []
         if self._state is MenuState.SCREEN and self._screen is not None:
+            if isinstance(event, PlaybackFinished | CommandFailed) and self._is_playback(event):
+                self._playback = None  # "请稍候" played out (or could not play): the screen goes on
+                return []
             screened = self._screen.handle(event)
             if screened is not None:
-                return self._screened(screened.service)
+                stop: list[Command] = [StopPlayback(self._playback)] if self._playback else []
+                self._playback = None
+                return stop + self._screened(screened.service)
             if not isinstance(event, CommandFailed):
                 return []
         if self._state is MenuState.OFFER and self._offer is not None:
@@ -275,6 +280,10 @@ class MenuFlow:
         self._after_offer = prompts
         self._offer = CallbackOffer(offer_config, f"{self._name}-offer", skill)
         return self._enter(MenuState.OFFER) + self._offer.start()
+
+    def _is_playback(self, event: PlaybackFinished | CommandFailed) -> bool:
+        played = event.playback_id if isinstance(event, PlaybackFinished) else event.command_id
+        return played is not None and played == self._playback
 
     def _screened(self, service: str | None) -> list[Command]:
         """The description was read: an emergency is told where to turn and goes to the front of the queue
@@ -410,7 +419,8 @@ class MenuFlow:
                 return commands + self._transfer(skill, self._p.sorry_technical, self._p.transfer_agent)
             if has_audio and self._config.screen_emergencies:
                 self._screen = EmergencyScreen(self._name, name)
-                return commands + self._enter(MenuState.SCREEN) + self._screen.start()
+                commands += self._play(MenuState.SCREEN, self._p.please_hold)  # the caller hears something
+                return commands + self._screen.start()
             return commands + self._to_queue(skill, self._p.thanks_transferring)
         # out-of-hours message
         if has_audio:

@@ -58,6 +58,7 @@ class MenuPrompts:
     transfer_agent: str = "transfer_agent"
     describe: str = "describe"
     thanks_transferring: str = "thanks_transferring"
+    please_hold: str = "please_hold"
     out_of_hours: str = "out_of_hours"
     message_recorded: str = "message_recorded"
     sorry_technical: str = "sorry_technical"

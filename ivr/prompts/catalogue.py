@@ -57,6 +57,7 @@ _PROMPTS = (
         "谢谢您，正在为您转接，请稍候。",
         "Thank you, transferring you now, please hold.",
     ),
+    Prompt("please_hold", "好的，请稍候。", "One moment, please (while the description is checked)."),
     Prompt(
         "emergency_110",
         "您反映的情况可能涉及人身安全。如遇暴力、违法犯罪正在发生，请立即挂机拨打110。",

@@ -23,6 +23,7 @@ from ivr.flows import (
     ReportStep,
     SetVariables,
     Started,
+    StopPlayback,
 )
 from ivr.flows.commands import ScreenEmergency
 from ivr.flows.events import EmergencyScreened
@@ -54,11 +55,20 @@ def test_the_recorded_description_is_screened_after_it_is_stored() -> None:
     assert flow.state is MenuState.SCREEN
 
 
+def test_the_caller_hears_please_hold_while_the_description_is_read() -> None:
+    _, log = described()
+    hold = next(c for c in reversed(log) if isinstance(c, Play))
+    assert hold.prompts == ("please_hold",)
+    assert log.index(hold) < log.index(screen_of(log))
+
+
 def test_an_emergency_hears_the_redirect_notice_and_waits_at_the_front_without_an_offer() -> None:
     flow, log = described()
+    hold = next(c for c in reversed(log) if isinstance(c, Play))
     out = flow.handle(EmergencyScreened(screen_of(log).request_id, "119"))
-    assert out[0] == ReportStep("emergency:119")
-    assert out[1] == SetVariables({"QUEUE_PRIO": "10", "HOTLINE_EMERGENCY": "119"})
+    assert out[0] == StopPlayback(hold.playback_id)  # the notice cuts "请稍候" short
+    assert out[1] == ReportStep("emergency:119")
+    assert out[2] == SetVariables({"QUEUE_PRIO": "10", "HOTLINE_EMERGENCY": "119"})
     play = out[-1]
     assert isinstance(play, Play)
     assert play.prompts == ("emergency_119", "transfer_agent")
@@ -70,7 +80,11 @@ def test_an_emergency_hears_the_redirect_notice_and_waits_at_the_front_without_a
 
 def test_no_emergency_goes_on_to_the_callback_offer_and_the_queue() -> None:
     flow, log = described()
+    hold = next(c for c in reversed(log) if isinstance(c, Play))
+    assert flow.handle(PlaybackFinished(hold.playback_id)) == []  # "请稍候" over: still reading
+    assert flow.state is MenuState.SCREEN
     out = flow.handle(EmergencyScreened(screen_of(log).request_id, None))
+    assert not any(isinstance(c, StopPlayback) for c in out)
     assert any(isinstance(c, EstimateWait) for c in out)
     assert flow.state is MenuState.OFFER
 

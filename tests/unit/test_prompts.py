@@ -26,7 +26,7 @@ from sandbox.runtime import sounds_dir
 
 def test_every_prompt_the_menu_can_play_is_in_the_catalogue() -> None:
     ids = MenuConfig().prompts.ids()
-    assert len(ids) == len(set(ids)) == 10
+    assert len(ids) == len(set(ids)) == 11
     assert set(ids) <= set(CATALOGUE)
 
 
