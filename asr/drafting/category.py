@@ -153,9 +153,12 @@ _FILLERS = re.compile("[嗯啊呃哦噢喂哎唉呀吧嘛呢哈]|那个|这个|�
 def model_text(norm: NormText) -> str:
     """What the statistical model reads: the text with the cue words the caller negated or took back
     blanked out ("不是投诉，就是提个意见" must not read as a complaint to the n-grams either)."""
-    _, _, void = _cues(norm)
-    chars = list(norm.text)
-    for start, end in void:
+    return _blank(norm.text, _cues(norm)[2])
+
+
+def _blank(text: str, spans: list[tuple[int, int]]) -> str:
+    chars = list(text)
+    for start, end in spans:
         chars[start:end] = " " * (end - start)
     return "".join(chars)
 
@@ -228,9 +231,9 @@ def classify(
         return classify_by_cues(norm)
     if len(_CJK.findall(_FILLERS.sub("", norm.text))) < 2:
         return CategoryField(Category.OTHER, 0.1, (), unsure=True)  # nothing but fillers was said
-    scores, cues = cue_evidence(norm)
+    scores, cues, void = _cues(norm)  # one pass of the cue words serves both signals
     cue_vector = np.array([scores.get(c, 0.0) for c in model.classes])
-    logits = model.logits(model_text(norm))
+    logits = model.logits(_blank(norm.text, void))
     probabilities = model.combine(logits, cue_vector, menu_prior(model.classes, menu_skill))
     best = int(np.argmax(probabilities))
     confidence = float(probabilities[best])

